@@ -1,0 +1,46 @@
+// Typed messages between the page and the training worker. Every message has one `type` tag;
+// every run message carries its `runId`. Types only: no tfjs, safe to import on the main thread.
+
+import type { ModelName, RunConfig, EvalAttack } from '../core/config'
+import type { ControlPoint } from '../core/schedule'
+import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from '../core/train/types'
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'
+
+export type ToWorker =
+  /** Pick a backend (webgpu → webgl → wasm unless `prefer` says otherwise) and load the data. */
+  | { type: 'init'; assetBase: string; prefer?: BackendName[] }
+  /** Load one of the pretrained checkpoints served under assetBase as the base model. */
+  | { type: 'loadModel'; model: ModelName }
+  /** Make a user's checkpoint (.th/.pth/.pt/.safetensors) the base model; untouched on failure. */
+  | { type: 'importCheckpoint'; fileName: string; bytes: ArrayBuffer }
+  /** Clean and robust accuracy of the base model: the starting point of every chart. */
+  | { type: 'baseline'; requestId: string; evalAttack: EvalAttack; evalSize: number }
+  /** Fine-tune a copy of the base model. */
+  | { type: 'start'; runId: string; config: RunConfig; schedule: ControlPoint[] }
+  | { type: 'pause'; runId: string }
+  | { type: 'resume'; runId: string }
+  | { type: 'stop'; runId: string }
+  /** Attack one test image with the current model (the running run's, else the base model). */
+  | { type: 'attackImage'; requestId: string; index: number; evalAttack: EvalAttack }
+
+export type FromWorker =
+  | { type: 'loading'; stage: string; fraction: number }
+  | { type: 'ready'; backend: BackendName; adapter: string; fallbackReason: string | null }
+  | { type: 'modelLoaded'; model: string; source: string; params: number }
+  | { type: 'baseline'; requestId: string; point: EvalPoint; examples: AdvExample[] }
+  | { type: 'runStarted'; runId: string; totalSteps: number }
+  | { type: 'step'; runId: string; info: StepInfo }
+  | { type: 'eval'; runId: string; point: EvalPoint }
+  | { type: 'examples'; runId: string; step: number; examples: AdvExample[] }
+  | { type: 'paused'; runId: string }
+  | { type: 'resumed'; runId: string }
+  /** Final message of a run; `weights` is a safetensors file in PyTorch names (null if none). */
+  | { type: 'runEnded'; runId: string; status: RunEndStatus; reason: string | null; weights: ArrayBuffer | null; wallMs: number }
+  | { type: 'attackResult'; requestId: string; example: AdvExample }
+  /** A request failed; `requestId`/`runId` say which, if any. The worker state is unchanged. */
+  | { type: 'error'; message: string; requestId?: string; runId?: string; fatal?: boolean }
+
+export function assertNever(m: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(m)}`)
+}
