@@ -1,0 +1,55 @@
+// The worker handler's environment in Node: assets read from public/, the WASM backend (or the
+// plain CPU backend). Lets the headless runner and the tests drive exactly the worker's code.
+
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu'
+import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
+import type { WorkerEnv } from '../../src/worker/handler'
+import type { BackendName, FromWorker } from '../../src/worker/protocol'
+
+export const REPO = resolve(import.meta.dirname, '../..')
+export const PUBLIC = join(REPO, 'public')
+
+export function nodeEnv(assetDir = PUBLIC): WorkerEnv {
+  return {
+    fetchBytes: async (path) => {
+      try {
+        return new Uint8Array(await readFile(join(assetDir, path)))
+      } catch {
+        throw new Error(`could not read ${join(assetDir, path)}; run 'npm run setup' first`)
+      }
+    },
+    pickBackend: async (prefer?: BackendName[]) => {
+      const want = prefer?.[0] ?? 'wasm'
+      if (want === 'wasm') {
+        await initWasmBackendNode()
+        return { backend: 'wasm', adapter: 'CPU (WebAssembly SIMD, Node)', fallbackReason: null }
+      }
+      if (want === 'cpu' && (await tf.setBackend('cpu'))) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: null }
+      throw new Error(`backend ${want} is not available in Node (use wasm or cpu)`)
+    },
+  }
+}
+
+/** Collects posted messages and lets a caller await the first one that matches. */
+export function inbox() {
+  const messages: FromWorker[] = []
+  const waiters: { pred: (m: FromWorker) => boolean; res: (m: FromWorker) => void }[] = []
+  const post = (m: FromWorker) => {
+    messages.push(m)
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.res(m)
+      }
+  }
+  const next = <T extends FromWorker['type']>(type: T, pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true) =>
+    new Promise<Extract<FromWorker, { type: T }>>((res) => {
+      const found = messages.find((m) => m.type === type && pred(m as Extract<FromWorker, { type: T }>))
+      if (found) return res(found as Extract<FromWorker, { type: T }>)
+      waiters.push({ pred: (m) => m.type === type && pred(m as Extract<FromWorker, { type: T }>), res: res as (m: FromWorker) => void })
+    })
+  return { post, messages, next }
+}

@@ -1,0 +1,88 @@
+// L∞ attacks in pixel space [0, 1] (the normalisation lives inside the model): FGSM, FGSM with
+// random start (Wong, Rice & Kolter 2020) and PGD-k (Madry et al. 2018). Pure functions of a
+// forward function: no variables, no optimiser state. Random starts come from a seeded host RNG
+// so every backend sees the same noise.
+
+import * as tf from '@tensorflow/tfjs-core'
+import { crossEntropy } from '../model/resnet'
+import type { Rng } from '../rng'
+
+export type Forward = (x: tf.Tensor4D) => tf.Tensor2D
+
+export interface PgdOptions {
+  eps: number // L∞ radius, pixel units in [0, 1]
+  stepSize: number // pixel units
+  steps: number
+  randomStart: boolean
+}
+
+/** Clips xa into the eps-ball around x and into the image range [0, 1]. */
+export function project(xa: tf.Tensor4D, x: tf.Tensor4D, eps: number): tf.Tensor4D {
+  return tf.tidy(() => tf.clipByValue(tf.minimum(tf.maximum(xa, tf.sub(x, eps)), tf.add(x, eps)), 0, 1) as tf.Tensor4D)
+}
+
+/** Uniform noise in [-eps, eps] with the shape of x, from the host RNG. */
+export function uniformNoise(shape: number[], eps: number, rng: Rng): tf.Tensor4D {
+  const n = shape.reduce((a, b) => a * b, 1)
+  const data = new Float32Array(n)
+  for (let i = 0; i < n; i++) data[i] = (2 * rng.next() - 1) * eps
+  return tf.tensor4d(data, shape as [number, number, number, number])
+}
+
+/** Sign of the gradient of the summed cross-entropy with respect to the input. */
+function gradSign(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = tf.grad((xi: tf.Tensor) => crossEntropy(fwd(xi as tf.Tensor4D), y, 'sum'))(xa)
+    return tf.sign(g) as tf.Tensor4D
+  })
+}
+
+/** PGD-k: `steps` signed-gradient ascent steps, each projected back into the eps-ball. */
+export function pgd(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng): tf.Tensor4D {
+  if (o.eps === 0) return x.clone()
+  let xa = o.randomStart ? tf.tidy(() => project(tf.add(x, uniformNoise(x.shape, o.eps, rng)) as tf.Tensor4D, x, o.eps)) : x.clone()
+  for (let k = 0; k < o.steps; k++) {
+    const next = tf.tidy(() => project(tf.add(xa, tf.mul(gradSign(fwd, xa, y), o.stepSize)) as tf.Tensor4D, x, o.eps))
+    xa.dispose()
+    xa = next
+  }
+  return xa
+}
+
+/** FGSM (Goodfellow et al. 2015): one step of size eps from the clean image. */
+export function fgsm(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, eps: number): tf.Tensor4D {
+  if (eps === 0) return x.clone()
+  return tf.tidy(() => project(tf.add(x, tf.mul(gradSign(fwd, x, y), eps)) as tf.Tensor4D, x, eps))
+}
+
+/** FGSM with random start: uniform start in the ball, one step of `stepSize` (1.25·eps in Wong et al.). */
+export function fgsmRandomStart(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, eps: number, stepSize: number, rng: Rng): tf.Tensor4D {
+  return pgd(fwd, x, y, { eps, stepSize, steps: 1, randomStart: true }, rng)
+}
+
+export interface EvalAttackOptions extends PgdOptions {
+  kind: 'pgd' | 'fgsm'
+  restarts: number // an image is robust only if it survives every restart
+}
+
+/**
+ * The evaluation attack on a batch, with restarts: for each image the adversarial example of
+ * the first restart that fools the model (or the last restart's if none does).
+ */
+export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng): Promise<tf.Tensor4D> {
+  if (o.kind === 'fgsm') return fgsm(fwd, x, y, o.eps)
+  let best = pgd(fwd, x, y, o, rng)
+  for (let r = 1; r < o.restarts; r++) {
+    const fooled = tf.tidy(() => tf.notEqual(tf.argMax(fwd(best), 1), y))
+    const allFooled = (await tf.all(fooled).data())[0] === 1
+    if (allFooled) {
+      fooled.dispose()
+      break
+    }
+    const candidate = pgd(fwd, x, y, o, rng)
+    const merged = tf.tidy(() => tf.where(tf.tile(tf.reshape(fooled, [-1, 1, 1, 1]), [1, ...x.shape.slice(1)]), best, candidate) as tf.Tensor4D)
+    tf.dispose([fooled, candidate, best])
+    best = merged
+  }
+  return best
+}

@@ -1,0 +1,84 @@
+// Clean and robust accuracy of a model on a fixed evaluation subset, per class too, and the
+// first few images as adversarial examples for the previews.
+
+import * as tf from '@tensorflow/tfjs-core'
+import { attackForEval, type EvalAttackOptions, type Forward } from '../attacks/linf'
+import { gatherBatch, ranges } from '../data/batches'
+import { IMAGE_BYTES, type CifarSet } from '../data/cifar'
+import { forward, type Model } from '../model/resnet'
+import { createRng, deriveSeed } from '../rng'
+import type { EvalAttack } from '../config'
+import type { AdvExample } from './types'
+
+export interface EvalResult {
+  clean: number
+  robust: number
+  perClassClean: number[]
+  perClassRobust: number[]
+  n: number
+  examples: AdvExample[]
+}
+
+export interface EvalOptions {
+  batchSize: number
+  seed: number // the attack's random starts: the same every evaluation, so points compare
+  exampleCount: number // images of the first batch returned as AdvExample
+}
+
+/** Converts the user-facing /255 attack settings into pixel units. */
+export function evalAttackOptions(a: EvalAttack): EvalAttackOptions {
+  return { kind: a.kind, eps: a.eps255 / 255, stepSize: a.stepSize255 / 255, steps: a.kind === 'fgsm' ? 1 : a.steps, randomStart: a.randomStart, restarts: a.restarts }
+}
+
+export const evalForward = (m: Model): Forward => (x) => forward(m, x, 'eval')
+
+const toBytes = (x: Float32Array) => Uint8Array.from(x, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255))
+
+export async function evaluate(m: Model, set: CifarSet, attack: EvalAttackOptions, o: EvalOptions): Promise<EvalResult> {
+  const fwd = evalForward(m)
+  const rng = createRng(deriveSeed(o.seed, 'eval-attack'))
+  const total = new Array(10).fill(0)
+  const clean = new Array(10).fill(0)
+  const robust = new Array(10).fill(0)
+  const examples: AdvExample[] = []
+  for (const idx of ranges(set.n, o.batchSize)) {
+    const batch = gatherBatch(set, idx, null)
+    const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
+    const y = tf.tensor1d(batch.y, 'int32')
+    const adv = await attackForEval(fwd, x, y, attack, rng)
+    const [cleanProbs, advProbs] = tf.tidy(() => [tf.softmax(fwd(x)), tf.softmax(fwd(adv))])
+    const [cp, ap] = await Promise.all([cleanProbs.data(), advProbs.data()])
+    const advPixels = examples.length < o.exampleCount ? ((await adv.data()) as Float32Array) : null
+    tf.dispose([x, y, adv, cleanProbs, advProbs])
+    for (let b = 0; b < batch.size; b++) {
+      const label = batch.y[b]
+      const [cPred, cConf] = argmax(cp, b)
+      const [aPred, aConf] = argmax(ap, b)
+      total[label]++
+      if (cPred === label) clean[label]++
+      if (aPred === label && cPred === label) robust[label]++ // robust ⊆ clean: a misclassified image counts as broken
+      if (advPixels && examples.length < o.exampleCount) {
+        const at = b * IMAGE_BYTES
+        examples.push({
+          index: idx[b],
+          label,
+          clean: set.images.slice(idx[b] * IMAGE_BYTES, (idx[b] + 1) * IMAGE_BYTES),
+          adv: toBytes(advPixels.subarray(at, at + IMAGE_BYTES)),
+          cleanPred: cPred,
+          cleanConf: cConf,
+          advPred: aPred,
+          advConf: aConf,
+        })
+      }
+    }
+  }
+  const sum = (a: number[]) => a.reduce((s, v) => s + v, 0)
+  const ratio = (a: number[]) => a.map((v, k) => (total[k] ? v / total[k] : 0))
+  return { clean: sum(clean) / set.n, robust: sum(robust) / set.n, perClassClean: ratio(clean), perClassRobust: ratio(robust), n: set.n, examples }
+}
+
+function argmax(probs: ArrayLike<number>, row: number): [number, number] {
+  let best = 0
+  for (let k = 1; k < 10; k++) if (probs[row * 10 + k] > probs[row * 10 + best]) best = k
+  return [best, probs[row * 10 + best]]
+}

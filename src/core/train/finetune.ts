@@ -1,0 +1,135 @@
+// The adversarial fine-tuning loop: for every step, attack the batch (model in eval mode), then
+// take one SGD step on the adversarial batch (BatchNorm in train mode) at lr = peak × schedule(t).
+// Reads like a script from top to bottom; the GPU is read once per step (the loss).
+
+import * as tf from '@tensorflow/tfjs-core'
+import { fgsmRandomStart, pgd, type Forward } from '../attacks/linf'
+import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../config'
+import { gatherBatch } from '../data/batches'
+import { head, type CifarSet } from '../data/cifar'
+import { crossEntropy, disposeStats, forward, updateRunningStats, type BatchStats, type Model } from '../model/resnet'
+import { createRng, deriveSeed, permutation } from '../rng'
+import { lrAt, scheduleProblems, type ControlPoint } from '../schedule'
+import { evalAttackOptions, evaluate, evalForward, type EvalResult } from './evaluate'
+import { Sgd } from './sgd'
+import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from './types'
+
+export interface FineTuneHooks {
+  onStep?(info: StepInfo): void
+  onEval?(point: EvalPoint): void
+  onExamples?(step: number, examples: AdvExample[]): void
+  /** Checked once per step; true ends the run as 'stopped'. */
+  shouldStop?(): boolean
+  /** Awaited once per step; resolves when the run may go on (pause support). */
+  gate?(): Promise<void>
+}
+
+export interface FineTuneResult {
+  status: RunEndStatus
+  reason: string | null
+  history: EvalPoint[]
+  steps: number
+  wallMs: number // training time, evaluations excluded
+}
+
+export interface FineTuneData {
+  train: CifarSet // at least config.trainSize images
+  test: CifarSet // at least config.evalSize images
+}
+
+export const EXAMPLE_COUNT = 8
+const EVAL_BATCH = 100
+
+/** The adversarial training batch for the configured training attack (eps 0 or 'none': clean). */
+function trainingInput(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, c: RunConfig, rng: ReturnType<typeof createRng>): tf.Tensor4D {
+  const a = c.trainAttack
+  const eps = a.eps255 / 255
+  if (a.kind === 'none' || eps === 0) return x.clone()
+  if (a.kind === 'fgsm-rs') return fgsmRandomStart(fwd, x, y, eps, 1.25 * eps, rng)
+  return pgd(fwd, x, y, { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }, rng)
+}
+
+export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, schedule: ControlPoint[], hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+  const problems = [...configProblems(c), ...scheduleProblems(schedule)]
+  if (problems.length) throw new Error(problems.join(' '))
+  if (data.train.n < c.trainSize || data.test.n < c.evalSize) throw new Error('not enough images loaded for this configuration')
+
+  const train = head(data.train, c.trainSize)
+  const evalSet = head(data.test, c.evalSize)
+  const attack = evalAttackOptions(c.evalAttack)
+  const total = totalSteps(c)
+  const perEpoch = stepsPerEpoch(c)
+  const orderRng = createRng(deriveSeed(c.seed, 'order'))
+  const augRng = createRng(deriveSeed(c.seed, 'augment'))
+  const attackRng = createRng(deriveSeed(c.seed, 'train-attack'))
+  const sgd = new Sgd(model.trainable, c.momentum, c.weightDecay)
+  const fwd = evalForward(model)
+  const history: EvalPoint[] = []
+  let wallMs = 0
+  let lossSum = 0
+  let lossCount = 0
+  let lr = 0
+
+  const runEval = async (step: number): Promise<EvalResult> => {
+    const r = await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT })
+    const point: EvalPoint = {
+      step,
+      epoch: step / perEpoch,
+      lr,
+      trainLoss: lossCount ? lossSum / lossCount : null,
+      clean: r.clean,
+      robust: r.robust,
+      perClassClean: r.perClassClean,
+      perClassRobust: r.perClassRobust,
+      evalSize: r.n,
+      elapsedMs: wallMs,
+    }
+    lossSum = lossCount = 0
+    history.push(point)
+    hooks.onEval?.(point)
+    hooks.onExamples?.(step, r.examples)
+    return r
+  }
+
+  const end = (status: RunEndStatus, reason: string | null, steps: number): FineTuneResult => {
+    sgd.dispose()
+    return { status, reason, history, steps, wallMs }
+  }
+
+  await runEval(0)
+  let perm = permutation(train.n, orderRng)
+  for (let step = 0; step < total; step++) {
+    await hooks.gate?.()
+    if (hooks.shouldStop?.()) return end('stopped', 'stopped by the user', step)
+    const started = performance.now()
+    const inEpoch = step % perEpoch
+    if (step > 0 && inEpoch === 0) perm = permutation(train.n, orderRng)
+    const batch = gatherBatch(train, perm.subarray(inEpoch * c.batchSize, (inEpoch + 1) * c.batchSize), c.augment ? augRng : null)
+    lr = lrAt(schedule, c.peakLr, step, total)
+
+    const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
+    const y = tf.tensor1d(batch.y, 'int32')
+    const xAdv = trainingInput(fwd, x, y, c, attackRng)
+    const stats: BatchStats[] = []
+    const { value, grads } = tf.variableGrads(() => crossEntropy(forward(model, xAdv, 'train', stats), y), model.trainable)
+    const loss = (await value.data())[0]
+    if (Number.isFinite(loss)) {
+      sgd.step(grads, lr)
+      updateRunningStats(model, stats)
+    }
+    disposeStats(stats)
+    tf.dispose([x, y, xAdv, value, ...Object.values(grads)])
+    if (!Number.isFinite(loss)) {
+      wallMs += performance.now() - started
+      return end('diverged', `the training loss became ${loss} at step ${step + 1} (lr ${lr.toPrecision(3)}); the weights are those before that step`, step)
+    }
+
+    const stepMs = performance.now() - started
+    wallMs += stepMs
+    lossSum += loss
+    lossCount++
+    hooks.onStep?.({ step: step + 1, totalSteps: total, epoch: (step + 1) / perEpoch, lr, loss, imagesPerSec: (batch.size / stepMs) * 1000 })
+    if ((step + 1) % c.evalEvery === 0 || step + 1 === total) await runEval(step + 1)
+  }
+  return end('done', null, total)
+}

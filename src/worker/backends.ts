@@ -1,0 +1,94 @@
+// Picks the tfjs backend in a page or worker: WebGPU on a real adapter, then WebGL on a real
+// GPU, then WASM (fastest on CPUs), and says which one runs and why the others were passed over.
+
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-webgpu'
+import '@tensorflow/tfjs-backend-webgl'
+import '@tensorflow/tfjs-backend-cpu'
+import { initWasmBackend } from '../core/backend/wasm-init'
+import type { BackendName } from './protocol'
+
+export interface BackendChoice {
+  backend: BackendName
+  adapter: string
+  fallbackReason: string | null
+}
+
+export const DEFAULT_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu']
+
+interface GpuLike {
+  requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string } } | null>
+}
+
+async function webgpuAdapter(): Promise<{ ok: boolean; adapter: string; why: string }> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu
+  if (!gpu) return { ok: false, adapter: '', why: 'this browser has no WebGPU (navigator.gpu is missing)' }
+  const adapter = await gpu.requestAdapter()
+  if (!adapter) return { ok: false, adapter: '', why: 'WebGPU found no adapter (GPU blocked or unsupported)' }
+  const i = adapter.info ?? {}
+  const name = [i.vendor, i.architecture, i.description].filter(Boolean).join(' ') || 'unknown adapter'
+  return { ok: true, adapter: adapter.isFallbackAdapter ? `${name} (software fallback)` : name, why: adapter.isFallbackAdapter ? 'WebGPU offers only a software fallback adapter (CPU)' : '' }
+}
+
+function webglRenderer(): { ok: boolean; renderer: string } {
+  try {
+    const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : null
+    const gl = canvas?.getContext('webgl2') as WebGL2RenderingContext | null | undefined
+    if (!gl) return { ok: false, renderer: '' }
+    const ext = gl.getExtension('WEBGL_debug_renderer_info')
+    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER))
+    return { ok: true, renderer }
+  } catch {
+    return { ok: false, renderer: '' }
+  }
+}
+
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i
+
+/**
+ * Tries the backends in `order`. With the default order, software GPU adapters are passed over
+ * (WASM is ~100x faster on a CPU); naming one backend alone forces it, software or not.
+ */
+export async function pickBackend(order: BackendName[], wasmPaths: string | Record<string, string>): Promise<BackendChoice> {
+  const forced = order.length === 1
+  const skipped: string[] = []
+  for (const name of order) {
+    try {
+      if (name === 'webgpu') {
+        const a = await webgpuAdapter()
+        if (!a.ok || (a.why && !forced)) {
+          skipped.push(a.why)
+          continue
+        }
+        if (await tf.setBackend('webgpu')) return { backend: 'webgpu', adapter: a.adapter, fallbackReason: reason(skipped) }
+        skipped.push('the tfjs WebGPU backend failed to start')
+      } else if (name === 'webgl') {
+        const r = webglRenderer()
+        if (!r.ok || (SOFTWARE.test(r.renderer) && !forced)) {
+          skipped.push(r.ok ? `WebGL runs on a software renderer (${r.renderer})` : 'WebGL2 is unavailable')
+          continue
+        }
+        if (await tf.setBackend('webgl')) return { backend: 'webgl', adapter: r.renderer, fallbackReason: reason(skipped) }
+        skipped.push('the tfjs WebGL backend failed to start')
+      } else if (name === 'wasm') {
+        await initWasmBackend({ wasmPaths, threads: Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) / 2) })
+        const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'multi-threaded' : 'single-threaded'
+        return { backend: 'wasm', adapter: `CPU (WebAssembly SIMD, ${threads})`, fallbackReason: reason(skipped) }
+      } else {
+        if (await tf.setBackend('cpu')) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: reason(skipped) }
+      }
+    } catch (e) {
+      skipped.push(`${name} failed: ${(e as Error).message}`)
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`)
+}
+
+const reason = (skipped: string[]) => (skipped.length ? skipped.join('; ') : null)
+
+/** Calls `onLost` if the WebGPU device goes away (driver reset, GPU removed, tab backgrounded too long). */
+export function watchDeviceLoss(onLost: (message: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } }).device
+  void device?.lost?.then((info) => onLost(`the GPU device was lost${info?.message ? `: ${info.message}` : ''}`))
+}

@@ -1,0 +1,217 @@
+// The training worker's logic as a testable factory: owns the backend, the data, the base model
+// and the one running run; answers ToWorker messages and posts FromWorker ones. The worker file
+// is a shell around it; Node tests drive it with a file-system environment.
+
+import * as tf from '@tensorflow/tfjs-core'
+import { readCheckpoint } from '../core/checkpoint'
+import { serializeSafetensors } from '../core/checkpoint/safetensors'
+import { TEST_SET_SIZE, type ModelName, type RunConfig } from '../core/config'
+import { concatSets, head, parseCifarBin, TEST_FILE, trainFilesFor, type CifarSet } from '../core/data/cifar'
+import { disposeModel, type Model } from '../core/model/resnet'
+import { specOf, countParams } from '../core/model/spec'
+import { cloneModel, modelFromStateDict, stateDictFromModel } from '../core/model/weights'
+import type { ControlPoint } from '../core/schedule'
+import { evalAttackOptions, evaluate } from '../core/train/evaluate'
+import { EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
+import type { BackendChoice } from './backends'
+import { assertNever, type BackendName, type FromWorker, type ToWorker } from './protocol'
+
+export type Post = (msg: FromWorker, transfer?: Transferable[]) => void
+
+/** What differs between the browser worker and a Node test: how assets and backends are reached. */
+export interface WorkerEnv {
+  /** Bytes of an asset path relative to the asset base, e.g. 'data/cifar10/test_batch.bin'. */
+  fetchBytes(path: string): Promise<Uint8Array>
+  pickBackend(prefer?: BackendName[]): Promise<BackendChoice>
+  /** Registers a callback for a lost GPU device, where the backend has one. */
+  watchDeviceLoss?(onLost: (message: string) => void): void
+}
+
+export interface ManifestEntry {
+  model: ModelName
+  file: string
+  sha256: string
+  testAccuracy: number
+  params: number
+}
+
+interface ActiveRun {
+  runId: string
+  model: Model
+  stop: boolean
+  paused: boolean
+  release: (() => void) | null
+  interrupted: string | null
+}
+
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+export function createHandler(post: Post, env: WorkerEnv) {
+  let base: Model | null = null
+  let baseName = ''
+  let test: CifarSet | null = null
+  let train: CifarSet | null = null
+  let trainFiles: string[] = []
+  let run: ActiveRun | null = null
+  let manifest: ManifestEntry[] | null = null
+
+  const fail = (message: string, extra: { requestId?: string; runId?: string; fatal?: boolean } = {}) => post({ type: 'error', message, ...extra })
+
+  async function loadTrain(trainSize: number): Promise<CifarSet> {
+    const files = trainFilesFor(trainSize)
+    if (train && files.length <= trainFiles.length) return train
+    const sets: CifarSet[] = train ? [train] : []
+    for (const f of files.slice(trainFiles.length)) {
+      post({ type: 'loading', stage: `training images (${f})`, fraction: sets.length / files.length })
+      sets.push(parseCifarBin(await env.fetchBytes(`data/cifar10/${f}`)))
+    }
+    train = concatSets(sets)
+    trainFiles = files
+    post({ type: 'loading', stage: 'training images', fraction: 1 })
+    return train
+  }
+
+  async function setBase(model: Model, name: string, source: string) {
+    if (run) throw new Error('a run is training; stop it before changing the model')
+    if (base) disposeModel(base)
+    base = model
+    baseName = name
+    post({ type: 'modelLoaded', model: name, source, params: countParams(model.spec) })
+  }
+
+  async function loadPretrained(name: ModelName) {
+    post({ type: 'loading', stage: `pretrained ${name}`, fraction: 0 })
+    manifest ??= JSON.parse(new TextDecoder().decode(await env.fetchBytes('weights/manifest.json'))) as ManifestEntry[]
+    const entry = manifest.find((e) => e.model === name)
+    if (!entry) throw new Error(`no pretrained weights for ${name} are served (weights/manifest.json)`)
+    const bytes = await env.fetchBytes(`weights/${entry.file}`)
+    const digest = hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+    if (digest !== entry.sha256) throw new Error(`weights/${entry.file} is corrupt (sha256 ${digest.slice(0, 12)}…, expected ${entry.sha256.slice(0, 12)}…); run 'npm run setup' again`)
+    const model = modelFromStateDict(readCheckpoint(bytes, entry.file), specOf(name))
+    await setBase(model, name, `${entry.file} (pretrained, ${entry.testAccuracy} % test accuracy)`)
+    post({ type: 'loading', stage: `pretrained ${name}`, fraction: 1 })
+  }
+
+  async function startRun(runId: string, config: RunConfig, schedule: ControlPoint[]) {
+    if (run) return fail(`run ${run.runId} is still training; stop it first`, { runId })
+    if (!base || !test) return fail('the model is not loaded yet', { runId })
+    const data = { train: await loadTrain(config.trainSize), test }
+    if (config.model !== baseName && !baseName.startsWith('imported')) await loadPretrained(config.model)
+    const active: ActiveRun = { runId, model: cloneModel(base), stop: false, paused: false, release: null, interrupted: null }
+    run = active
+    const started = performance.now()
+    let status: FromWorker & { type: 'runEnded' }
+    try {
+      post({ type: 'runStarted', runId, totalSteps: Math.floor(config.trainSize / config.batchSize) * config.epochs })
+      const r = await fineTune(active.model, data, config, schedule, {
+        onStep: (info) => post({ type: 'step', runId, info }),
+        onEval: (point) => post({ type: 'eval', runId, point }),
+        onExamples: (step, examples) => post({ type: 'examples', runId, step, examples }),
+        shouldStop: () => active.stop,
+        gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
+      })
+      const interrupted = active.interrupted
+      status = { type: 'runEnded', runId, status: interrupted ? 'interrupted' : r.status, reason: interrupted ?? r.reason, weights: null, wallMs: r.wallMs }
+    } catch (e) {
+      status = { type: 'runEnded', runId, status: active.interrupted ? 'interrupted' : 'error', reason: active.interrupted ?? (e as Error).message, weights: null, wallMs: performance.now() - started }
+    }
+    try {
+      const dict = await stateDictFromModel(active.model)
+      const meta = { format: 'pt', producer: 'advtune', run: runId, base: baseName, config: JSON.stringify(config), schedule: JSON.stringify(schedule) }
+      status.weights = serializeSafetensors(dict, meta).buffer as ArrayBuffer
+    } catch {
+      // A lost device leaves nothing to read back; the run's history is still reported.
+    }
+    disposeModel(active.model)
+    run = null
+    post(status, status.weights ? [status.weights] : [])
+  }
+
+  async function attackImage(requestId: string, index: number, attack: Parameters<typeof evalAttackOptions>[0]) {
+    const model = run?.model ?? base
+    if (!model || !test) return fail('the model is not loaded yet', { requestId })
+    if (!(index >= 0 && index < test.n)) return fail(`no test image ${index}`, { requestId })
+    const one: CifarSet = { n: 1, labels: test.labels.subarray(index, index + 1), images: test.images.subarray(index * 3072, (index + 1) * 3072) }
+    const r = await evaluate(model, one, evalAttackOptions(attack), { batchSize: 1, seed: index, exampleCount: 1 })
+    post({ type: 'attackResult', requestId, example: { ...r.examples[0], index } })
+  }
+
+  // Setup messages (backend, data, model) run one after another; everything else waits for
+  // setup to finish, and pause/resume/stop act at once so they reach a run in progress.
+  let setup: Promise<void> = Promise.resolve()
+  function handle(msg: ToWorker): Promise<void> {
+    if (msg.type === 'init' || msg.type === 'loadModel' || msg.type === 'importCheckpoint') return (setup = setup.then(() => inner(msg)))
+    if (msg.type === 'pause' || msg.type === 'resume' || msg.type === 'stop') return inner(msg)
+    return setup.then(() => inner(msg))
+  }
+
+  async function inner(msg: ToWorker): Promise<void> {
+    try {
+      switch (msg.type) {
+        case 'init': {
+          post({ type: 'loading', stage: 'starting the compute backend', fraction: 0 })
+          const choice = await env.pickBackend(msg.prefer)
+          env.watchDeviceLoss?.((message) => {
+            if (run) {
+              run.interrupted = message
+              run.stop = true
+              run.release?.()
+            }
+            fail(message, { fatal: true })
+          })
+          post({ type: 'ready', ...choice })
+          post({ type: 'loading', stage: 'test images', fraction: 0 })
+          test = parseCifarBin(await env.fetchBytes(`data/cifar10/${TEST_FILE}`))
+          if (test.n !== TEST_SET_SIZE) throw new Error(`the test set has ${test.n} images, expected ${TEST_SET_SIZE}`)
+          post({ type: 'loading', stage: 'test images', fraction: 1 })
+          return
+        }
+        case 'loadModel':
+          return await loadPretrained(msg.model)
+        case 'importCheckpoint': {
+          // Parse and check completely before touching the current model.
+          const model = modelFromStateDict(readCheckpoint(new Uint8Array(msg.bytes), msg.fileName))
+          return await setBase(model, `imported ${model.spec.name}`, msg.fileName)
+        }
+        case 'baseline': {
+          if (!base || !test) return fail('the model is not loaded yet', { requestId: msg.requestId })
+          const r = await evaluate(base, head(test, msg.evalSize), evalAttackOptions(msg.evalAttack), { batchSize: 100, seed: 0, exampleCount: EXAMPLE_COUNT })
+          const point = { step: 0, epoch: 0, lr: 0, trainLoss: null, clean: r.clean, robust: r.robust, perClassClean: r.perClassClean, perClassRobust: r.perClassRobust, evalSize: r.n, elapsedMs: 0 }
+          return post({ type: 'baseline', requestId: msg.requestId, point, examples: r.examples })
+        }
+        case 'start':
+          return await startRun(msg.runId, msg.config, msg.schedule)
+        case 'pause':
+          if (run?.runId === msg.runId && !run.paused) {
+            run.paused = true
+            post({ type: 'paused', runId: msg.runId })
+          }
+          return
+        case 'resume':
+          if (run?.runId === msg.runId && run.paused) {
+            run.paused = false
+            run.release?.()
+            run.release = null
+            post({ type: 'resumed', runId: msg.runId })
+          }
+          return
+        case 'stop':
+          if (run?.runId === msg.runId) {
+            run.stop = true
+            run.paused = false
+            run.release?.()
+          }
+          return
+        case 'attackImage':
+          return await attackImage(msg.requestId, msg.index, msg.evalAttack)
+        default:
+          return assertNever(msg)
+      }
+    } catch (e) {
+      const m = msg as { requestId?: string; runId?: string }
+      fail((e as Error).message, { requestId: m.requestId, runId: m.runId })
+    }
+  }
+
+  return { handle, /** for tests */ state: () => ({ base, run, backend: tf.getBackend() }) }
+}

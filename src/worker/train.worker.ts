@@ -1,0 +1,33 @@
+/// <reference lib="webworker" />
+// The training worker: a shell that wires the browser (fetch, WebGPU/WebGL/WASM) to the handler.
+
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import { DEFAULT_ORDER, pickBackend, watchDeviceLoss } from './backends'
+import { createHandler } from './handler'
+import type { FromWorker, ToWorker } from './protocol'
+
+const scope = self as unknown as DedicatedWorkerGlobalScope
+const wasmFiles = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded }
+let assetBase = '/'
+
+async function fetchBytes(path: string): Promise<Uint8Array> {
+  const url = new URL(assetBase + path, scope.location.origin).href
+  const res = await fetch(url)
+  if (!res.ok) throw new Error(`could not load ${path} (HTTP ${res.status}); run 'npm run setup' to fetch the data and weights`)
+  return new Uint8Array(await res.arrayBuffer())
+}
+
+const handle = createHandler((msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer), {
+  fetchBytes,
+  pickBackend: (prefer) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, wasmFiles),
+  watchDeviceLoss,
+}).handle
+
+// Messages are handled in order of arrival but not serialised: pause/stop must reach a running
+// run while its 'start' is still being awaited.
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  if (e.data.type === 'init') assetBase = e.data.assetBase.endsWith('/') ? e.data.assetBase : e.data.assetBase + '/'
+  void handle(e.data)
+}
