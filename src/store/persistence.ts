@@ -1,0 +1,57 @@
+// Where run records and tuned weights are kept across reloads, behind a small interface so the
+// store runs in Node tests with the in-memory version; idb.ts is the browser's IndexedDB one.
+
+import type { Run } from './types'
+
+export interface RunStorage {
+  loadRuns(): Promise<Run[]>
+  putRun(run: Run): Promise<void>
+  putWeights(runId: string, bytes: ArrayBuffer): Promise<void>
+  getWeights(runId: string): Promise<ArrayBuffer | null>
+  deleteRun(runId: string): Promise<void>
+}
+
+/** The browser refused to store more (IndexedDB `QuotaExceededError`, in any of its spellings). */
+export function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: unknown } | null)?.name
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED'
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name
+  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message)
+  return String(e)
+}
+
+/** Runs cut off by a reload cannot continue (the worker's model is gone): they are interrupted. */
+export function reviveRun(run: Run): Run {
+  if (run.status === 'queued' || run.status === 'starting' || run.status === 'running' || run.status === 'paused')
+    return { ...run, status: 'interrupted', reason: 'page reloaded', endedAt: run.endedAt ?? Date.now() }
+  return run
+}
+
+/** Keeps structured clones, like IndexedDB does, so tests catch records that would not clone. */
+export function memoryRunStorage(): RunStorage & { runs: Map<string, Run>; weights: Map<string, ArrayBuffer> } {
+  const runs = new Map<string, Run>()
+  const weights = new Map<string, ArrayBuffer>()
+  return {
+    runs,
+    weights,
+    async loadRuns() {
+      return [...runs.values()].map((r) => structuredClone(r))
+    },
+    async putRun(run) {
+      runs.set(run.id, structuredClone(run))
+    },
+    async putWeights(id, bytes) {
+      weights.set(id, bytes.slice(0))
+    },
+    async getWeights(id) {
+      return weights.get(id)?.slice(0) ?? null
+    },
+    async deleteRun(id) {
+      runs.delete(id)
+      weights.delete(id)
+    },
+  }
+}

@@ -1,0 +1,101 @@
+// The page's state model: run records (what is persisted and compared) and the session state
+// around them. Plain data only, so records survive structured cloning into IndexedDB.
+
+import type { EvalAttack, RunConfig } from '../core/config'
+import type { ControlPoint } from '../core/schedule'
+import type { AdvExample, EvalPoint } from '../core/train/types'
+import type { BackendName } from '../worker/protocol'
+
+export type RunStatus =
+  | 'queued' // waiting for the worker (one run trains at a time)
+  | 'starting' // `start` posted, no `runStarted` yet
+  | 'running'
+  | 'paused'
+  | 'done'
+  | 'stopped'
+  | 'diverged'
+  | 'interrupted'
+  | 'error'
+
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['starting', 'running', 'paused']
+export const isActive = (s: RunStatus) => ACTIVE_STATUSES.includes(s)
+export const isFinished = (s: RunStatus) => s === 'done' || s === 'stopped' || s === 'diverged' || s === 'interrupted' || s === 'error'
+
+/** One optimizer step as the worker reported it (kept for the loss and LR charts). */
+export interface StepSample {
+  step: number
+  epoch: number
+  lr: number
+  loss: number
+}
+
+/** Where the weights of a finished run live: IndexedDB, only this tab's memory, or nowhere. */
+export type WeightsState = 'none' | 'saved' | 'memory'
+
+export interface Run {
+  id: string
+  number: number // "Run N"
+  name: string
+  color: string
+  createdAt: number // ms since epoch
+  base: { model: string; source: string } // the base model it fine-tunes
+  config: RunConfig // frozen at start
+  schedule: ControlPoint[] // frozen at start
+  status: RunStatus
+  reason: string | null // why it stopped early (interrupted, error, diverged)
+  totalSteps: number
+  baseline: EvalPoint | null // step-0 point of the base model under this run's evaluation
+  baselineExamples: AdvExample[] // the same images attacked on the base model ("before")
+  evals: EvalPoint[]
+  steps: StepSample[]
+  examples: { step: number; examples: AdvExample[] } | null // latest preview ("now")
+  wallMs: number | null // training wall time reported by the worker at the end
+  endedAt: number | null
+  weights: WeightsState
+}
+
+/** Live progress of the active run, not persisted. `arrivals` are main-thread timestamps. */
+export interface LiveInfo {
+  step: number
+  totalSteps: number
+  epoch: number
+  lr: number
+  loss: number
+  imagesPerSec: number
+  arrivals: { step: number; at: number }[]
+}
+
+export interface BaselineEntry {
+  key: string
+  requestId: string
+  status: 'pending' | 'ready' | 'error'
+  point: EvalPoint | null
+  examples: AdvExample[]
+  error: string | null
+}
+
+export interface Notice {
+  id: number
+  level: 'error' | 'warning' | 'info'
+  text: string
+}
+
+export interface WorkerState {
+  status: 'starting' | 'ready' | 'crashed'
+  backend: BackendName | null
+  adapter: string
+  fallbackReason: string | null
+  error: string | null // fatal error text (crash or fatal `error` message)
+}
+
+export interface InspectState {
+  requestId: string
+  index: number
+  status: 'pending' | 'ready' | 'error'
+  modelLabel: string // which model was attacked
+  attack: EvalAttack
+  example: AdvExample | null
+  error: string | null
+}
+
+export type XAxisUnit = 'step' | 'epoch'

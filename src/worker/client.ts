@@ -1,0 +1,100 @@
+// Main-thread side of the training worker: spawns it, posts ToWorker messages and routes every
+// FromWorker message to the store. Step reports are batched per animation frame so a fast
+// training loop cannot make the page re-render hundreds of times a second. No tfjs here.
+
+import type { FromWorker, ToWorker } from './protocol'
+
+/** What the client needs of a Worker (a real one, or a stand-in in tests). */
+export interface WorkerPort {
+  postMessage(msg: ToWorker, transfer?: Transferable[]): void
+  onmessage: ((e: MessageEvent<FromWorker>) => void) | null
+  onerror: ((e: ErrorEvent) => void) | null
+  onmessageerror: ((e: MessageEvent) => void) | null
+}
+
+/** The store actions the client routes to (a subset of the app store's). */
+export interface MessageSink {
+  receive(msg: FromWorker): void
+  receiveSteps(msgs: Extract<FromWorker, { type: 'step' }>[]): void
+  workerCrashed(message: string): void
+}
+
+export interface WorkerClient {
+  send(msg: ToWorker, transfer?: Transferable[]): void
+  /** Routes the worker's messages to `sink` (messages that arrive before are held). */
+  attach(sink: MessageSink): void
+  /** Delivers pending step reports now (the frame callback, and before any other message). */
+  flush(): void
+}
+
+export function spawnTrainingWorker(): Worker {
+  return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'advtune-training' })
+}
+
+const defaultFrame = (cb: () => void) => {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => cb())
+  else setTimeout(cb, 16)
+}
+
+export function connectWorker(worker: WorkerPort, frame: (cb: () => void) => void = defaultFrame): WorkerClient {
+  let sink: MessageSink | null = null
+  let early: FromWorker[] = []
+  let steps: Extract<FromWorker, { type: 'step' }>[] = []
+  let framePending = false
+  let crashed = false
+
+  const flush = () => {
+    framePending = false
+    if (!sink || steps.length === 0) return
+    const batch = steps
+    steps = []
+    sink.receiveSteps(batch)
+  }
+  const deliver = (msg: FromWorker) => {
+    if (!sink) return void early.push(msg)
+    if (msg.type === 'step') {
+      steps.push(msg)
+      if (!framePending) {
+        framePending = true
+        frame(flush)
+      }
+      return
+    }
+    flush() // keep order: steps before the eval / end that follows them
+    sink.receive(msg)
+  }
+  const crash = (message: string) => {
+    if (crashed) return
+    crashed = true
+    flush()
+    sink?.workerCrashed(message)
+  }
+
+  worker.onmessage = (e) => {
+    try {
+      deliver(e.data)
+    } catch (err) {
+      // A handler bug must not take the page down; it shows up as a notice instead.
+      console.warn('advtune: failed to handle a worker message', e.data?.type, err)
+    }
+  }
+  worker.onerror = (e) => {
+    e.preventDefault?.() // handled here: keep it out of the console as an uncaught error
+    crash(e.message || 'the worker failed to load or threw an uncaught error')
+  }
+  worker.onmessageerror = () => crash('a message from the worker could not be read')
+
+  return {
+    send(msg, transfer = []) {
+      if (crashed) return
+      worker.postMessage(msg, transfer)
+    },
+    attach(s) {
+      sink = s
+      const held = early
+      early = []
+      for (const m of held) deliver(m)
+    },
+    flush,
+  }
+}
