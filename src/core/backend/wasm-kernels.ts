@@ -1,0 +1,57 @@
+// Makes the tfjs WASM backend train, and fast: registers the missing Conv2DBackpropFilter and
+// replaces the slow stock Conv2DBackpropInput and Tile through tfjs's kernel registry.
+import '@tensorflow/tfjs-backend-wasm' // registers the stock kernels we look up and wrap
+import {
+  Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel,
+} from '@tensorflow/tfjs'
+import type { KernelConfig } from '@tensorflow/tfjs'
+import { conv2DBackpropFilter } from './conv-filter-grad'
+import { makeConv2DBackpropInput } from './conv-input-grad'
+import { makeTile } from './tile-broadcast'
+import { WASM } from './wasm-ops'
+
+// The stock configs we replaced, kept to fall back on and to restore.
+let stock: { input: KernelConfig; tile: KernelConfig } | null = null
+let ours: KernelConfig[] = []
+
+function isOurs(config: KernelConfig | undefined): boolean {
+  return config != null && ours.some((c) => c.kernelFunc === config.kernelFunc)
+}
+
+function replace(config: KernelConfig): void {
+  if (getKernel(config.kernelName, WASM) != null) unregisterKernel(config.kernelName, WASM)
+  registerKernel(config)
+}
+
+/**
+ * Registers the training kernels for backend 'wasm'. Idempotent; may run before or after
+ * `setBackend('wasm')`. The replacements keep the stock setupFunc, because the engine re-runs
+ * setup on every setBackend and the stock kernels we fall back to need it.
+ */
+export function registerWasmTrainingKernels(): void {
+  const names = [Conv2DBackpropFilter, Conv2DBackpropInput, Tile]
+  if (names.every((n) => isOurs(getKernel(n, WASM)))) return
+  if (stock == null) {
+    const input = getKernel(Conv2DBackpropInput, WASM)
+    const tile = getKernel(Tile, WASM)
+    if (input == null || tile == null) throw new Error('stock WASM kernels missing: is @tensorflow/tfjs-backend-wasm loaded?')
+    stock = { input, tile }
+    ours = [
+      { kernelName: Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2DBackpropFilter },
+      {
+        kernelName: Conv2DBackpropInput, backendName: WASM, setupFunc: input.setupFunc,
+        kernelFunc: makeConv2DBackpropInput(input.kernelFunc),
+      },
+      { kernelName: Tile, backendName: WASM, setupFunc: tile.setupFunc, kernelFunc: makeTile(tile.kernelFunc) },
+    ]
+  }
+  for (const config of ours) replace(config)
+}
+
+/** Puts the stock kernels back (Conv2DBackpropFilter unregistered again): for A/B benchmarks. */
+export function unregisterWasmTrainingKernels(): void {
+  if (stock == null) return
+  if (isOurs(getKernel(Conv2DBackpropFilter, WASM))) unregisterKernel(Conv2DBackpropFilter, WASM)
+  replace(stock.input)
+  replace(stock.tile)
+}
