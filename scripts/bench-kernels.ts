@@ -1,6 +1,7 @@
 // Micro-benchmark of the WASM training kernels at ResNet-20 shapes (batch 128), stock vs ours.
-// Run: npx tsx scripts/bench-kernels.ts [batch] [reps]. Prints the fastest of `reps` calls in ms:
-// on a shared 2-core machine the minimum is the stable estimate, medians swing with other load.
+// Run: npx tsx scripts/bench-kernels.ts [batch] [reps]. Prints the fastest of `reps` calls in ms of
+// process CPU time (Node's WASM is single-threaded): on a shared machine wall time swings with
+// other load, CPU time much less.
 import * as tf from '@tensorflow/tfjs'
 import { initWasmBackend, wasmBackendInfo } from '../src/core/backend/wasm-init'
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/core/backend/wasm-kernels'
@@ -18,15 +19,16 @@ const convs: [string, number, number, number, number][] = [
   ['stage3 8x8 64->64', 8, 64, 64, 1],
 ]
 
-/** Fastest wall time of `f` in ms, after one warm-up call; `f` returns what to dispose. */
+/** Fastest CPU time of `f` in ms, after one warm-up call; `f` returns what to dispose. */
 function time(f: () => tf.Tensor): number {
   f().dispose()
   const ms: number[] = []
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now()
+    const t0 = process.cpuUsage()
     const out = f()
     out.dataSync() // WASM kernels run synchronously; this only makes the timing boundary explicit
-    ms.push(performance.now() - t0)
+    const dt = process.cpuUsage(t0)
+    ms.push((dt.user + dt.system) / 1000)
     out.dispose()
   }
   return Math.min(...ms)
@@ -36,7 +38,7 @@ const fmt = (v: number | undefined) => (v == null ? '     -' : v.toFixed(1).padS
 
 async function main(): Promise<void> {
   await initWasmBackend()
-  console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}`, wasmBackendInfo(), `batch ${batch}, fastest of ${reps}`)
+  console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}`, wasmBackendInfo(), `batch ${batch}, CPU ms, fastest of ${reps}`)
   console.log('conv (ms)                         forward | dx stock   ours  ratio | dw ours | tile stock  ours ratio')
   const totals = { fwd: 0, dxStock: 0, dxOurs: 0, dw: 0, tileStock: 0, tileOurs: 0 }
   for (const [name, hw, cin, cout, s] of convs) {

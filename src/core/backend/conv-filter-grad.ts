@@ -2,7 +2,7 @@
 // The weight gradient is itself a convolution, so XNNPACK computes it (FINDINGS.md).
 import { backend_util, Conv2D, Slice, Transpose } from '@tensorflow/tfjs'
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs'
-import { disposeAll, runWasm } from './wasm-ops'
+import { disposeAll, runWasm, view } from './wasm-ops'
 
 type Shape4 = [number, number, number, number]
 
@@ -33,10 +33,18 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const bottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - padInfo.top
   const right = filterWidth + (outWidth - 1) * strideWidth - inWidth - padInfo.left
 
-  const xT = runWasm(Transpose, backend, { x }, { perm: [3, 1, 2, 0] })
-  const dyT = runWasm(Transpose, backend, { x: dy }, { perm: [1, 2, 0, 3] })
+  // x -> [ci,h,w,n] as two transposes: the 2-D one is fast, and the 3-D one moves whole rows of
+  // n, together about twice as fast as the 4-D permutation in one go.
+  const batch = x.shape[0]
+  const xFlatT = runWasm(Transpose, backend, { x: view(x, [batch, inHeight * inWidth * inChannels]) }, { perm: [1, 0] })
+  const xT = runWasm(Transpose, backend, { x: view(xFlatT, [inHeight * inWidth, inChannels, batch]) }, { perm: [1, 0, 2] })
+  disposeAll(backend, xFlatT)
+  const dyT = runWasm(Transpose, backend, { x: view(dy, [batch, outHeight * outWidth, outChannels]) }, { perm: [1, 0, 2] })
   const explicit = [[0, 0], [padInfo.top, Math.max(bottom, 0)], [padInfo.left, Math.max(right, 0)], [0, 0]]
-  let g = runWasm(Conv2D, backend, { x: xT, filter: dyT }, {
+  let g = runWasm(Conv2D, backend, {
+    x: view(xT, [inChannels, inHeight, inWidth, batch]),
+    filter: view(dyT, [outHeight, outWidth, batch, outChannels]),
+  }, {
     strides: [1, 1], dilations: [strideHeight, strideWidth], pad: explicit, dataFormat: 'NHWC',
   })
   disposeAll(backend, xT, dyT)
