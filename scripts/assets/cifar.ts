@@ -44,10 +44,11 @@ export async function setupCifar(o: CifarOptions): Promise<CifarResult> {
   const dir = join(o.publicDir, CIFAR_SUBDIR)
   await sweepStaleTemps(dir)
   const stamp = await loadStamp(dir)
+  const stampBefore = JSON.stringify(stamp)
   const { ok, need } = await checkExisting(dir, stamp, o.verify ?? false, o.log)
   const result: CifarResult = { dir, written: [], kept: ok.map((b) => b.file), source: null }
   if (need.length === 0) {
-    await saveStamp(dir, stamp) // records any files that were just hashed
+    if (JSON.stringify(stamp) !== stampBefore) await saveStamp(dir, stamp) // records files just hashed
     o.log(`CIFAR-10: all ${ok.length} batch files in ${dir} are present and verified`)
     return result
   }

@@ -28,7 +28,7 @@ describe('scripts/setup-assets.ts', () => {
     expect(first.status, first.stderr).toBe(0)
     const cifar = join(repoRoot, 'public', 'data', 'cifar10')
     const weights = join(repoRoot, 'public', 'weights')
-    const cifarFiles = CIFAR_BATCHES.map((b) => b.file)
+    const cifarFiles = ['.verified.json', ...CIFAR_BATCHES.map((b) => b.file)] // the stamp too
     const weightFiles = listFiles(weights)
     expect(weightFiles).toEqual(expect.arrayContaining([...CHECKPOINTS.map((c) => c.file), 'manifest.json', 'LICENSE.akamaster_pytorch_resnet_cifar10.txt']))
     const before = [...mtimes(cifar, cifarFiles), ...mtimes(weights, weightFiles)]
