@@ -29,11 +29,20 @@ export function uniformNoise(shape: number[], eps: number, rng: Rng): tf.Tensor4
   return tf.tensor4d(data, shape as [number, number, number, number])
 }
 
+/**
+ * Exact sign from comparisons. tfjs-backend-wasm 4.22's Sign kernel returns 0 for |x| below
+ * ~1e-5, and input gradients of a confident network are often ~1e-9: with tf.sign, PGD on WASM
+ * left a quarter of a pretrained ResNet-20's images untouched (26 % "robust" vs 0 % in PyTorch).
+ */
+export function exactSign(g: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sub(tf.cast(tf.greater(g, 0), 'float32'), tf.cast(tf.less(g, 0), 'float32')))
+}
+
 /** Sign of the gradient of the summed cross-entropy with respect to the input. */
 function gradSign(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
   return tf.tidy(() => {
     const g = tf.grad((xi: tf.Tensor) => crossEntropy(fwd(xi as tf.Tensor4D), y, 'sum'))(xa)
-    return tf.sign(g) as tf.Tensor4D
+    return exactSign(g) as tf.Tensor4D
   })
 }
 
