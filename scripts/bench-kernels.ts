@@ -2,7 +2,7 @@
 // Run: npx tsx scripts/bench-kernels.ts [batch] [reps]. Prints the fastest of `reps` calls in ms of
 // process CPU time (Node's WASM is single-threaded): on a shared machine wall time swings with
 // other load, CPU time much less.
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { initWasmBackend, wasmBackendInfo } from '../src/core/backend/wasm-init'
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/core/backend/wasm-kernels'
 
@@ -38,7 +38,7 @@ const fmt = (v: number | undefined) => (v == null ? '     -' : v.toFixed(1).padS
 
 async function main(): Promise<void> {
   await initWasmBackend()
-  console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}`, wasmBackendInfo(), `batch ${batch}, CPU ms, fastest of ${reps}`)
+  console.log(`tfjs-core ${tf.version_core}, backend ${tf.getBackend()}`, wasmBackendInfo(), `batch ${batch}, CPU ms, fastest of ${reps}`)
   console.log('conv (ms)                         forward | dx stock   ours  ratio | dw ours | tile stock  ours ratio')
   const totals = { fwd: 0, dxStock: 0, dxOurs: 0, dw: 0, tileStock: 0, tileOurs: 0 }
   for (const [name, hw, cin, cout, s] of convs) {

@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter for the WASM backend, which ships none (weight gradients throw in tfjs 4.22).
 // The weight gradient is itself a convolution, so XNNPACK computes it (FINDINGS.md).
-import { backend_util, Conv2D, Slice, Transpose } from '@tensorflow/tfjs'
-import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs'
+import { backend_util, Conv2D, Slice, Transpose } from '@tensorflow/tfjs-core'
+import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import { disposeAll, runWasm, view } from './wasm-ops'
 
 type Shape4 = [number, number, number, number]

@@ -1,7 +1,7 @@
 // Fast Conv2DBackpropInput for the WASM backend: the stock kernel is a naive loop (57 % of a PGD
 // step); the input gradient is a convolution too, so XNNPACK can compute it.
-import { backend_util, Conv2D, Transpose } from '@tensorflow/tfjs'
-import type { Conv2DBackpropInputAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs'
+import { backend_util, Conv2D, Transpose } from '@tensorflow/tfjs-core'
+import type { Conv2DBackpropInputAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import { callKernel, disposeAll, runWasm, view } from './wasm-ops'
 
 type Shape4 = [number, number, number, number]

@@ -1,8 +1,8 @@
 // Fast Tile for the WASM backend. The batch-norm gradient tiles [1,1,1,C] to [N,H,W,C] and the
 // stock kernel's generic index loop made that 19 % of a PGD step; XNNPACK's broadcasting
 // multiply does the same copy far faster.
-import { Fill, Multiply } from '@tensorflow/tfjs'
-import type { KernelFunc, TensorInfo, TileAttrs } from '@tensorflow/tfjs'
+import { Fill, Multiply } from '@tensorflow/tfjs-core'
+import type { KernelFunc, TensorInfo, TileAttrs } from '@tensorflow/tfjs-core'
 import { callKernel, disposeAll, runWasm } from './wasm-ops'
 
 /**

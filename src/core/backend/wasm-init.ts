@@ -1,7 +1,8 @@
 // Starts the tfjs WASM backend with the training kernels, in Node, a page or a worker. Browser-safe:
 // the Node-only path lookup lives in wasm-node.ts.
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import './register-gradients' // training needs the gradients, whichever tfjs entry the caller used
 import { registerWasmTrainingKernels } from './wasm-kernels'
 
 export interface WasmInitOptions {

@@ -3,8 +3,8 @@
 import '@tensorflow/tfjs-backend-wasm' // registers the stock kernels we look up and wrap
 import {
   Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel,
-} from '@tensorflow/tfjs'
-import type { KernelConfig } from '@tensorflow/tfjs'
+} from '@tensorflow/tfjs-core'
+import type { KernelConfig } from '@tensorflow/tfjs-core'
 import { conv2DBackpropFilter } from './conv-filter-grad'
 import { makeConv2DBackpropInput } from './conv-input-grad'
 import { makeTile } from './tile-broadcast'

@@ -1,7 +1,7 @@
 // Helpers for composing WASM kernels out of the backend's own kernels: call a registered kernel
 // directly on backend-level TensorInfos, and free the intermediates the engine never sees.
-import { getKernel } from '@tensorflow/tfjs'
-import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
+import { getKernel } from '@tensorflow/tfjs-core'
+import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core'
 
 export const WASM = 'wasm'
 

@@ -1,6 +1,7 @@
 // Test helpers: run the same computation on the tfjs CPU backend and on WASM from identical
 // host data, and compare the results with a relative tolerance.
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu' // the reference backend
 import { expect } from 'vitest'
 import { createRng } from '../../../src/core/rng'
 

@@ -1,6 +1,6 @@
 // Starting the WASM backend in Node with the defaults (no wasmPaths), as tests and the runner do.
 import { existsSync } from 'node:fs'
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
 import { initWasmBackend, wasmBackendInfo } from '../../../src/core/backend/wasm-init'
 import { nodeWasmDir } from '../../../src/core/backend/wasm-node'
@@ -19,7 +19,7 @@ describe('initWasmBackend in Node', () => {
     expect(tf.getBackend()).toBe('wasm')
     // a weight gradient, which stock tfjs-backend-wasm 4.22 cannot compute
     const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D
-    const g = tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, 1).sum())(tf.ones([3, 3, 2, 2]))
+    const g = tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 1)))(tf.ones([3, 3, 2, 2]))
     // interior taps see all 16 pixels, edge taps 12, corners 9 (pad 1 on a 4x4 input)
     expect(Array.from(g.dataSync()).slice(0, 4)).toEqual([9, 9, 9, 9])
     expect(g.dataSync()[4 * 4]).toBe(16)

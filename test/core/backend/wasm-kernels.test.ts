@@ -1,5 +1,5 @@
 // The WASM training kernels (conv filter/input gradients, tile) against the tfjs CPU backend.
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../../src/core/backend/wasm-kernels'
 import { initWasmBackendNode } from '../../../src/core/backend/wasm-node'
@@ -40,7 +40,7 @@ describe('conv2d gradients on WASM equal the CPU backend', () => {
     // A random weighting makes dy non-uniform; a plain sum would give dy = 1 everywhere.
     const args = [host(xs, 1), host(ws, 2), host(outShape(c), 3)]
     await expectSameOnCpuAndWasm(args, (x, w, r) => {
-      const loss = (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p).mul(r).sum()
+      const loss = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), r))
       return tf.grads(loss)([x, w])
     }, label(c))
   })
@@ -56,7 +56,7 @@ describe('conv2d gradients on WASM equal the CPU backend', () => {
 
   it('the gradient of a plain sum (dy = 1), batch 8, stride 2', async () => {
     await expectSameOnCpuAndWasm([host([8, 8, 8, 16], 7), host([3, 3, 16, 32], 8)], (x, w) =>
-      tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1).sum())([x, w]),
+      tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)))([x, w]),
     'sum')
   })
 })
@@ -98,10 +98,10 @@ describe('end to end', () => {
         // whose gradient tiles [1,1,1,C] to the activation shape), as the ResNet uses them
         const a = tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 1)
         const { mean, variance } = tf.moments(a, [0, 1, 2])
-        const h = tf.relu(tf.batchNorm(a, mean, variance, tf.zerosLike(g1), g1.add(1), 1e-5))
+        const h = tf.relu(tf.batchNorm(a, mean, variance, tf.zerosLike(g1), tf.add(g1, 1), 1e-5))
         const b = tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 2, 1)
-        const out = tf.relu(tf.batchNorm(b, runMean2, tf.onesLike(runMean2), tf.zerosLike(g2), g2.add(1), 1e-5))
-        return out.mean([1, 2]).square().sum()
+        const out = tf.relu(tf.batchNorm(b, runMean2, tf.onesLike(runMean2), tf.zerosLike(g2), tf.add(g2, 1), 1e-5))
+        return tf.sum(tf.square(tf.mean(out, [1, 2])))
       }
       return tf.grads(loss)([x, w1, w2, gamma1, gamma2])
     }, 'conv-BN-ReLU stack')
@@ -125,7 +125,7 @@ describe('registration', () => {
     expect(tf.getKernel('Tile', 'wasm').kernelFunc).not.toBe(ours.tile)
     // the stock backend cannot produce weight gradients: the reason this module exists
     const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D
-    expect(() => tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, 1).sum())(tf.ones([3, 3, 2, 2]))).toThrow(/Conv2DBackpropFilter/)
+    expect(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 1)))(tf.ones([3, 3, 2, 2]))).toThrow(/Conv2DBackpropFilter/)
 
     registerWasmTrainingKernels()
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc).toBe(ours.input)
@@ -152,7 +152,7 @@ describe('memory', () => {
       const grads = tf.grads((x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => {
         const h = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 1))
         const y = tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 2, 1)
-        return tf.batchNorm(y, tf.zerosLike(gamma), tf.onesLike(gamma), tf.zerosLike(gamma), gamma).square().sum()
+        return tf.sum(tf.square(tf.batchNorm(y, tf.zerosLike(gamma), tf.onesLike(gamma), tf.zerosLike(gamma), gamma)))
       })([x, w1, w2])
       tf.dispose(grads)
     }
