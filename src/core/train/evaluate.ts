@@ -82,3 +82,22 @@ function argmax(probs: ArrayLike<number>, row: number): [number, number] {
   for (let k = 1; k < 10; k++) if (probs[row * 10 + k] > probs[row * 10 + best]) best = k
   return [best, probs[row * 10 + best]]
 }
+
+/** Logits [n, 10] of every image of a set (eval-mode BatchNorm), read back batch by batch. */
+export async function predictLogits(m: Model, set: CifarSet, batchSize = 250): Promise<Float32Array> {
+  const out = new Float32Array(set.n * 10)
+  for (const idx of ranges(set.n, batchSize)) {
+    const batch = gatherBatch(set, idx, null)
+    const logits = tf.tidy(() => forward(m, tf.tensor4d(batch.x, [batch.size, 32, 32, 3]), 'eval'))
+    out.set(await logits.data(), idx[0] * 10)
+    logits.dispose()
+  }
+  return out
+}
+
+/** Fraction of images whose arg-max logit is the label. */
+export function accuracyOf(logits: Float32Array, labels: Uint8Array): number {
+  let correct = 0
+  for (let i = 0; i < labels.length; i++) if (argmax(logits, i)[0] === labels[i]) correct++
+  return correct / labels.length
+}

@@ -4,11 +4,11 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import { fgsmRandomStart, pgd, type Forward } from '../attacks/linf'
-import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../config'
-import { gatherBatch } from '../data/batches'
+import { configProblems, stepsPerEpoch, totalSteps, type RunConfig, type TrainAttack } from '../config'
+import { gatherBatch, type HostBatch } from '../data/batches'
 import { head, type CifarSet } from '../data/cifar'
 import { crossEntropy, disposeStats, forward, updateRunningStats, type BatchStats, type Model } from '../model/resnet'
-import { createRng, deriveSeed, permutation } from '../rng'
+import { createRng, deriveSeed, permutation, type Rng } from '../rng'
 import { lrAt, scheduleProblems, type ControlPoint } from '../schedule'
 import { evalAttackOptions, evaluate, evalForward, type EvalResult } from './evaluate'
 import { Sgd } from './sgd'
@@ -41,12 +41,38 @@ export const EXAMPLE_COUNT = 8
 const EVAL_BATCH = 100
 
 /** The adversarial training batch for the configured training attack (eps 0 or 'none': clean). */
-function trainingInput(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, c: RunConfig, rng: ReturnType<typeof createRng>): tf.Tensor4D {
-  const a = c.trainAttack
+export function trainingInput(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, a: TrainAttack, rng: Rng): tf.Tensor4D {
   const eps = a.eps255 / 255
   if (a.kind === 'none' || eps === 0) return x.clone()
   if (a.kind === 'fgsm-rs') return fgsmRandomStart(fwd, x, y, eps, 1.25 * eps, rng)
   return pgd(fwd, x, y, { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }, rng)
+}
+
+export interface Stepper {
+  model: Model
+  sgd: Sgd
+  fwd: Forward // eval-mode forward, attacked
+  rng: Rng // the training attack's random starts
+}
+
+/**
+ * One adversarial training step: attack the batch, then one SGD step on the adversarial batch
+ * with BatchNorm in train mode. Returns the loss; a non-finite loss leaves the model untouched.
+ */
+export async function trainStep(s: Stepper, batch: HostBatch, attack: TrainAttack, lr: number): Promise<number> {
+  const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
+  const y = tf.tensor1d(batch.y, 'int32')
+  const xAdv = trainingInput(s.fwd, x, y, attack, s.rng)
+  const stats: BatchStats[] = []
+  const { value, grads } = tf.variableGrads(() => crossEntropy(forward(s.model, xAdv, 'train', stats), y), s.model.trainable)
+  const loss = (await value.data())[0] // the one GPU read-back of a step
+  if (Number.isFinite(loss)) {
+    s.sgd.step(grads, lr)
+    updateRunningStats(s.model, stats)
+  }
+  disposeStats(stats)
+  tf.dispose([x, y, xAdv, value, ...Object.values(grads)])
+  return loss
 }
 
 export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, schedule: ControlPoint[], hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
@@ -63,7 +89,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   const augRng = createRng(deriveSeed(c.seed, 'augment'))
   const attackRng = createRng(deriveSeed(c.seed, 'train-attack'))
   const sgd = new Sgd(model.trainable, c.momentum, c.weightDecay)
-  const fwd = evalForward(model)
+  const stepper: Stepper = { model, sgd, fwd: evalForward(model), rng: attackRng }
   const history: EvalPoint[] = []
   let wallMs = 0
   let lossSum = 0
@@ -107,18 +133,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
     const batch = gatherBatch(train, perm.subarray(inEpoch * c.batchSize, (inEpoch + 1) * c.batchSize), c.augment ? augRng : null)
     lr = lrAt(schedule, c.peakLr, step, total)
 
-    const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
-    const y = tf.tensor1d(batch.y, 'int32')
-    const xAdv = trainingInput(fwd, x, y, c, attackRng)
-    const stats: BatchStats[] = []
-    const { value, grads } = tf.variableGrads(() => crossEntropy(forward(model, xAdv, 'train', stats), y), model.trainable)
-    const loss = (await value.data())[0]
-    if (Number.isFinite(loss)) {
-      sgd.step(grads, lr)
-      updateRunningStats(model, stats)
-    }
-    disposeStats(stats)
-    tf.dispose([x, y, xAdv, value, ...Object.values(grads)])
+    const loss = await trainStep(stepper, batch, c.trainAttack, lr)
     if (!Number.isFinite(loss)) {
       wallMs += performance.now() - started
       return end('diverged', `the training loss became ${loss} at step ${step + 1} (lr ${lr.toPrecision(3)}); the weights are those before that step`, step)
