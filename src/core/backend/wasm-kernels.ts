@@ -1,30 +1,22 @@
 // Makes the tfjs WASM backend train, and fast: registers the missing Conv2DBackpropFilter and
-// replaces slow stock kernels (Conv2DBackpropInput, Tile, Sum, Mean) through tfjs's kernel registry.
+// replaces the slow stock Conv2DBackpropInput and Tile through tfjs's kernel registry.
 import '@tensorflow/tfjs-backend-wasm' // registers the stock kernels we look up and wrap
 import {
-  Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, Mean, registerKernel, Sum, Tile, unregisterKernel,
+  Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel,
 } from '@tensorflow/tfjs-core'
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
+import type { KernelConfig } from '@tensorflow/tfjs-core'
 import { conv2DBackpropFilter } from './conv-filter-grad'
 import { makeConv2DBackpropInput } from './conv-input-grad'
-import { makeLeadingReduce } from './reduce-leading'
 import { makeTile } from './tile-broadcast'
 import { WASM } from './wasm-ops'
 
-// Each replacement wraps the stock kernel it falls back to for the cases it does not speed up.
-const REPLACEMENTS: [name: string, make: (stock: KernelFunc) => KernelFunc][] = [
-  [Conv2DBackpropInput, makeConv2DBackpropInput],
-  [Tile, makeTile],
-  [Sum, (stock) => makeLeadingReduce(stock, false)],
-  [Mean, (stock) => makeLeadingReduce(stock, true)],
-]
-
-// The stock configs we replaced (to restore them) and ours, built once.
-let stock: KernelConfig[] | null = null
+// The stock configs we replaced, kept to fall back on and to restore.
+let stock: { input: KernelConfig; tile: KernelConfig } | null = null
 let ours: KernelConfig[] = []
 
-const isOurs = (config: KernelConfig | undefined) =>
-  config != null && ours.some((c) => c.kernelFunc === config.kernelFunc)
+function isOurs(config: KernelConfig | undefined): boolean {
+  return config != null && ours.some((c) => c.kernelFunc === config.kernelFunc)
+}
 
 function replace(config: KernelConfig): void {
   if (getKernel(config.kernelName, WASM) != null) unregisterKernel(config.kernelName, WASM)
@@ -37,17 +29,20 @@ function replace(config: KernelConfig): void {
  * setup on every setBackend and the stock kernels we fall back to need it.
  */
 export function registerWasmTrainingKernels(): void {
-  if (ours.length > 0 && ours.every((c) => isOurs(getKernel(c.kernelName, WASM)))) return
+  const names = [Conv2DBackpropFilter, Conv2DBackpropInput, Tile]
+  if (names.every((n) => isOurs(getKernel(n, WASM)))) return
   if (stock == null) {
-    const found = REPLACEMENTS.map(([name]) => getKernel(name, WASM))
-    const missing = REPLACEMENTS.filter((_, i) => found[i] == null).map(([name]) => name)
-    if (missing.length > 0) throw new Error(`stock WASM kernels missing (${missing}): is @tensorflow/tfjs-backend-wasm loaded?`)
-    stock = found
+    const input = getKernel(Conv2DBackpropInput, WASM)
+    const tile = getKernel(Tile, WASM)
+    if (input == null || tile == null) throw new Error('stock WASM kernels missing: is @tensorflow/tfjs-backend-wasm loaded?')
+    stock = { input, tile }
     ours = [
       { kernelName: Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2DBackpropFilter },
-      ...REPLACEMENTS.map(([name, make], i) => ({
-        kernelName: name, backendName: WASM, setupFunc: found[i].setupFunc, kernelFunc: make(found[i].kernelFunc),
-      })),
+      {
+        kernelName: Conv2DBackpropInput, backendName: WASM, setupFunc: input.setupFunc,
+        kernelFunc: makeConv2DBackpropInput(input.kernelFunc),
+      },
+      { kernelName: Tile, backendName: WASM, setupFunc: tile.setupFunc, kernelFunc: makeTile(tile.kernelFunc) },
     ]
   }
   for (const config of ours) replace(config)
@@ -57,5 +52,6 @@ export function registerWasmTrainingKernels(): void {
 export function unregisterWasmTrainingKernels(): void {
   if (stock == null) return
   if (isOurs(getKernel(Conv2DBackpropFilter, WASM))) unregisterKernel(Conv2DBackpropFilter, WASM)
-  for (const config of stock) replace(config)
+  replace(stock.input)
+  replace(stock.tile)
 }
