@@ -2,7 +2,7 @@
 // the Node-only path lookup lives in wasm-node.ts.
 import * as tf from '@tensorflow/tfjs-core'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import './register-gradients' // training needs the gradients, whichever tfjs entry the caller used
+import { ensureGradients } from './register-gradients'
 import { registerWasmTrainingKernels } from './wasm-kernels'
 
 export interface WasmInitOptions {
@@ -21,9 +21,9 @@ export interface WasmInitOptions {
 }
 
 /**
- * Makes 'wasm' the active backend and registers the training kernels. Paths and threads only
- * take effect on the first call in a process (tfjs reads them when the backend first starts);
- * later calls just switch back to 'wasm'.
+ * Makes 'wasm' the active backend, registers the training kernels and every op's gradient (see
+ * register-gradients.ts). Paths and threads only take effect on the first call in a process
+ * (tfjs reads them when the backend first starts); later calls just switch back to 'wasm'.
  */
 export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void> {
   // Not tf.findBackend: it would start the backend before the paths are set.
@@ -35,6 +35,7 @@ export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void>
     throw new Error('tfjs WASM backend failed to start: are the .wasm files served at wasmPaths?')
   }
   registerWasmTrainingKernels()
+  await ensureGradients() // training needs them, whichever tfjs entry point the caller imported
 }
 
 /** What the running WASM backend got: SIMD, and the XNNPACK thread count actually in use. */
