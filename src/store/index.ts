@@ -142,6 +142,7 @@ export function createAppStore(deps: StoreDeps) {
           set({ modelOp: { kind: 'import', label: fileName }, importError: null })
           full.send({ type: 'importCheckpoint', fileName, bytes }, [bytes])
         },
+        dismissImportError: () => set({ importError: null }),
         startRun: () => startRun(ctx),
         pauseRun: runAction(pauseRun),
         resumeRun: runAction(resumeRun),

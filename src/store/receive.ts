@@ -19,7 +19,8 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
   const { set, get } = ctx
   switch (msg.type) {
     case 'loading':
-      set({ loading: { stage: msg.stage, fraction: msg.fraction } })
+      // A finished stage needs no bar; the next stage (if any) brings its own message.
+      set({ loading: msg.fraction >= 1 ? null : { stage: msg.stage, fraction: msg.fraction } })
       return
     case 'ready':
       set((s) => ({ loading: null, worker: { ...s.worker, status: 'ready', backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason } }))

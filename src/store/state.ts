@@ -36,6 +36,7 @@ export interface Actions {
   setXAxis(unit: XAxisUnit): void
   chooseModel(name: ModelName): void
   importCheckpoint(fileName: string, bytes: ArrayBuffer): void
+  dismissImportError(): void
   /** Starts (or queues) a run with a frozen copy of the config and curve; null if blocked. */
   startRun(): string | null
   pauseRun(id: string): void

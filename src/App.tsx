@@ -1,0 +1,40 @@
+// Page layout: header; left the schedule, configuration and Start; right the live run, charts,
+// adversarial previews, runs and comparison.
+
+import { Charts } from './ui/Charts'
+import { CompareTable } from './ui/CompareTable'
+import { ConfigPanel } from './ui/ConfigPanel'
+import { Header } from './ui/Header'
+import { LiveStatus } from './ui/LiveStatus'
+import { Notices } from './ui/Notices'
+import { Previews } from './ui/Previews'
+import { RunControls } from './ui/RunControls'
+import { RunList } from './ui/RunList'
+import { ScheduleEditor } from './ui/ScheduleEditor'
+
+export function App() {
+  return (
+    <div className="app">
+      <Header />
+      <Notices />
+      <main className="layout">
+        <aside className="col-setup">
+          <ScheduleEditor />
+          <RunControls />
+          <ConfigPanel />
+        </aside>
+        <div className="col-results">
+          <LiveStatus />
+          <Charts />
+          <Previews />
+          <RunList />
+          <CompareTable />
+        </div>
+      </main>
+      <footer className="app-footer">
+        Pretrained ResNets: Yerlan Idelbayev, <em>pytorch_resnet_cifar10</em> (BSD-2-Clause). Data: CIFAR-10, Krizhevsky 2009. Training runs in a Web Worker with TensorFlow.js;
+        everything stays in this browser.
+      </footer>
+    </div>
+  )
+}

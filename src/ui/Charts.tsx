@@ -1,0 +1,45 @@
+// Live charts of the selected runs: clean and robust accuracy (from the baseline at step 0),
+// training loss and the learning rate actually applied, on a shared step or epoch axis.
+
+import { currentBaseline } from '../store'
+import type { Run } from '../store/types'
+import { AccuracyChart } from './charts/AccuracyChart'
+import { StepChart } from './charts/StepChart'
+import { useActions, useApp, useAppShallow } from './StoreContext'
+import { useThrottled } from './useThrottled'
+
+export function Charts() {
+  const a = useActions()
+  const unit = useApp((s) => s.xAxis)
+  const selectedRuns = useAppShallow((s) => s.runOrder.filter((id) => s.selected.includes(id)).map((id) => s.runs[id]))
+  const runs = useThrottled<Run[]>(selectedRuns, 250)
+  const baseline = useApp(currentBaseline)
+  return (
+    <section className="card charts-card" aria-labelledby="charts-title">
+      <div className="card-head">
+        <h2 id="charts-title">Training curves</h2>
+        <div className="legend" data-testid="chart-legend">
+          {runs.map((r) => (
+            <span key={r.id} className="legend-item">
+              <span className="swatch" style={{ background: r.color }} />
+              {r.name}
+            </span>
+          ))}
+          {runs.length > 0 && <span className="legend-key">solid: clean · dashed: robust</span>}
+        </div>
+        <div className="segmented" role="group" aria-label="x axis">
+          {(['step', 'epoch'] as const).map((u) => (
+            <button key={u} type="button" className={unit === u ? 'active' : ''} aria-pressed={unit === u} onClick={() => a.setXAxis(u)}>
+              {u === 'step' ? 'Steps' : 'Epochs'}
+            </button>
+          ))}
+        </div>
+      </div>
+      <AccuracyChart runs={runs} unit={unit} baseline={baseline?.point ?? null} />
+      <div className="chart-pair">
+        <StepChart runs={runs} unit={unit} metric="loss" title="Training loss (adversarial batches)" />
+        <StepChart runs={runs} unit={unit} metric="lr" title="Learning rate applied" />
+      </div>
+    </section>
+  )
+}

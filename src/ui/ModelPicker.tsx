@@ -1,0 +1,67 @@
+// Choose the pretrained base model or import a checkpoint (.th/.pth/.pt/.safetensors) by file
+// picker or by dropping it anywhere on the page. A bad file's message shows under the header
+// (Notices); the model and the runs stay as they were.
+
+import { useRef } from 'react'
+import { MODEL_NAMES, type ModelName } from '../core/config'
+import { fmtInt } from './format'
+import { useActions, useApp } from './StoreContext'
+import { useFileDrop } from './useFileDrop'
+
+const LABELS: Record<ModelName, string> = { resnet20: 'ResNet-20', resnet32: 'ResNet-32', resnet44: 'ResNet-44', resnet56: 'ResNet-56' }
+export const CHECKPOINT_ACCEPT = '.th,.pth,.pt,.safetensors'
+
+export function ModelPicker() {
+  const a = useActions()
+  const base = useApp((s) => s.baseModel)
+  const modelOp = useApp((s) => s.modelOp)
+  const blockedBy = useApp((s) =>
+    s.worker.status !== 'ready' ? 'the backend is not ready' : s.activeRunId || s.queue.length ? 'a run is training or queued' : s.modelOp ? 'a model is loading' : null,
+  )
+  const input = useRef<HTMLInputElement>(null)
+
+  const importFile = async (file: File) => {
+    if (blockedBy) return a.notify('warning', `Cannot import ${file.name} now: ${blockedBy}.`)
+    a.importCheckpoint(file.name, await file.arrayBuffer())
+  }
+  const dragging = useFileDrop((f) => void importFile(f))
+  const value = base?.imported ? 'imported' : (base?.model ?? '')
+
+  return (
+    <div className="model-picker">
+      <label className="field-inline">
+        <span className="field-label">Model</span>
+        <select data-testid="model-select" value={value} disabled={!!blockedBy} onChange={(e) => a.chooseModel(e.target.value as ModelName)}>
+          {!base && <option value="">{modelOp ? `Loading…` : '—'}</option>}
+          {MODEL_NAMES.map((m) => (
+            <option key={m} value={m}>
+              {LABELS[m]} (pretrained)
+            </option>
+          ))}
+          {base?.imported && <option value="imported">Imported: {base.source}</option>}
+        </select>
+      </label>
+      <button className="btn" type="button" disabled={!!blockedBy} onClick={() => input.current?.click()} title="Import a PyTorch (.th/.pth/.pt) or .safetensors CIFAR ResNet checkpoint; you can also drop the file on the page">
+        Import…
+      </button>
+      <input
+        ref={input}
+        data-testid="import-input"
+        type="file"
+        accept={CHECKPOINT_ACCEPT}
+        hidden
+        onChange={(e) => {
+          const f = e.target.files?.[0]
+          e.target.value = '' // the same file can be picked again
+          if (f) void importFile(f)
+        }}
+      />
+      {base && <span className="model-meta" title={base.source}>{fmtInt(base.params)} params</span>}
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <div>Drop a checkpoint (.th, .pth, .pt, .safetensors) to import it as the base model</div>
+        </div>
+      )}
+    </div>
+  )
+}

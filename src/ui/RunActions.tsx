@@ -1,0 +1,41 @@
+// Per-run downloads (weights as safetensors / tfjs, history as JSON / CSV) and deletion.
+
+import { useEffect, useState } from 'react'
+import { errorText } from '../store/persistence'
+import { isFinished, type Run } from '../store/types'
+import { downloadRun, type DownloadKind } from './download'
+import { useActions } from './StoreContext'
+
+export function RunActions({ run }: { run: Run }) {
+  const a = useActions()
+  const [confirming, setConfirming] = useState(false)
+  useEffect(() => {
+    if (!confirming) return
+    const id = setTimeout(() => setConfirming(false), 4000)
+    return () => clearTimeout(id)
+  }, [confirming])
+  const finished = isFinished(run.status)
+  const noWeights = run.weights === 'none' ? (finished ? 'This run ended without weights' : 'Weights are available when the run ends') : undefined
+  const get = (kind: DownloadKind) => () => downloadRun(run, kind, a.getWeights).catch((e) => a.notify('error', `Download failed: ${errorText(e)}`))
+  return (
+    <div className="run-actions">
+      <button type="button" className="btn btn-small" disabled={!!noWeights} title={noWeights ?? 'Tuned weights, PyTorch names and layout (torch: safetensors.torch.load_file)'} onClick={get('safetensors')} data-testid="download-safetensors">
+        .safetensors
+      </button>
+      <button type="button" className="btn btn-small" disabled={!!noWeights} title={noWeights ?? 'TensorFlow.js weights: model.json + .weights.bin'} onClick={get('tfjs')} data-testid="download-tfjs">
+        tfjs
+      </button>
+      <button type="button" className="btn btn-small btn-ghost" onClick={get('json')} data-testid="download-json" title="History with config and schedule (JSON)">
+        JSON
+      </button>
+      <button type="button" className="btn btn-small btn-ghost" onClick={get('csv')} data-testid="download-csv" title="Evaluations, one row each (CSV)">
+        CSV
+      </button>
+      {finished && (
+        <button type="button" className={`btn btn-small ${confirming ? 'btn-danger' : 'btn-ghost'}`} onClick={() => (confirming ? void a.deleteRun(run.id) : setConfirming(true))} data-testid="delete-run">
+          {confirming ? 'Really delete?' : 'Delete'}
+        </button>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,54 @@
+// Axes of the schedule editor in real units: LR (peak LR × curve) on the left, epochs below,
+// optimizer steps above, with a light grid.
+
+import { niceTicks, plotHeight, plotWidth, type Frame } from './geometry'
+import { fmtLr } from './format'
+
+export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peakLr: number; epochs: number; totalSteps: number }) {
+  const x0 = f.left
+  const x1 = f.width - f.right
+  const y0 = f.height - f.bottom
+  const y1 = f.top
+  const lrTicks = niceTicks(0, peakLr, 4)
+  const epochTicks = niceTicks(0, epochs, Math.min(8, Math.max(1, epochs * 2)))
+  const stepTicks = niceTicks(0, totalSteps, 6).filter((s) => Number.isInteger(s))
+  const xOf = (frac: number) => x0 + frac * plotWidth(f)
+  const yOf = (frac: number) => y0 - frac * plotHeight(f)
+  return (
+    <g className="axes" aria-hidden="true">
+      <rect x={x0} y={y1} width={x1 - x0} height={y0 - y1} className="plot-bg" />
+      {lrTicks.map((v) => (
+        <g key={`y${v}`}>
+          <line x1={x0} x2={x1} y1={yOf(v / peakLr)} y2={yOf(v / peakLr)} className="grid" />
+          <text x={x0 - 6} y={yOf(v / peakLr)} className="tick" textAnchor="end" dominantBaseline="middle">
+            {fmtLr(v)}
+          </text>
+        </g>
+      ))}
+      {epochTicks.map((e) => (
+        <g key={`e${e}`}>
+          <line x1={xOf(e / epochs)} x2={xOf(e / epochs)} y1={y1} y2={y0} className="grid" />
+          <text x={xOf(e / epochs)} y={y0 + 14} className="tick" textAnchor="middle">
+            {e}
+          </text>
+        </g>
+      ))}
+      {stepTicks.map((s) => (
+        <text key={`s${s}`} x={xOf(s / totalSteps)} y={y1 - 6} className="tick tick-steps" textAnchor="middle">
+          {s}
+        </text>
+      ))}
+      <text x={(x0 + x1) / 2} y={f.height - 6} className="axis-label" textAnchor="middle">
+        epoch
+      </text>
+      <text x={x1} y={y1 - 18} className="axis-label" textAnchor="end">
+        optimizer step
+      </text>
+      <text transform={`translate(12 ${(y0 + y1) / 2}) rotate(-90)`} className="axis-label" textAnchor="middle">
+        learning rate
+      </text>
+      <line x1={x0} x2={x1} y1={y0} y2={y0} className="axis" />
+      <line x1={x0} x2={x0} y1={y1} y2={y0} className="axis" />
+    </g>
+  )
+}
