@@ -7,6 +7,7 @@ import { ConfigPanel } from './ui/ConfigPanel'
 import { Header } from './ui/Header'
 import { LiveStatus } from './ui/LiveStatus'
 import { Notices } from './ui/Notices'
+import { PanelBoundary } from './ui/PanelBoundary'
 import { Previews } from './ui/Previews'
 import { RunControls } from './ui/RunControls'
 import { RunList } from './ui/RunList'
@@ -19,16 +20,26 @@ export function App() {
       <Notices />
       <main className="layout">
         <aside className="col-setup">
-          <ScheduleEditor />
+          <PanelBoundary name="schedule">
+            <ScheduleEditor />
+          </PanelBoundary>
           <RunControls />
-          <ConfigPanel />
+          <PanelBoundary name="configuration">
+            <ConfigPanel />
+          </PanelBoundary>
         </aside>
         <div className="col-results">
           <LiveStatus />
-          <Charts />
-          <Previews />
-          <RunList />
-          <CompareTable />
+          <PanelBoundary name="charts">
+            <Charts />
+          </PanelBoundary>
+          <PanelBoundary name="examples">
+            <Previews />
+          </PanelBoundary>
+          <PanelBoundary name="runs">
+            <RunList />
+            <CompareTable />
+          </PanelBoundary>
         </div>
       </main>
       <footer className="app-footer">

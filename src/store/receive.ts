@@ -10,6 +10,12 @@ import { startNext } from './runLifecycle'
 import type { StepMessage } from './state'
 import { isActive, type Run } from './types'
 
+/** Imported checkpoints are named like 'imported resnet32' by the worker: the architecture. */
+function archOf(model: string): ModelName | null {
+  const arch = model.replace(/^imported\s+/, '')
+  return (MODEL_NAMES as readonly string[]).includes(arch) ? (arch as ModelName) : null
+}
+
 const activeRun = (ctx: Ctx, runId: string): Run | null => {
   const r = ctx.get().runs[runId]
   return r && isActive(r.status) ? r : null
@@ -31,9 +37,7 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
       }
       return
     case 'modelLoaded': {
-      // Imported checkpoints are named like 'imported resnet32' by the worker: keep the architecture.
-      const arch = msg.model.replace(/^imported\s+/, '')
-      const isArch = (MODEL_NAMES as readonly string[]).includes(arch)
+      const arch = archOf(msg.model)
       const imported = get().modelOp?.kind === 'import' || arch !== msg.model
       set((s) => ({
         loading: null,
@@ -41,7 +45,7 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
         importError: null,
         baseModel: { model: msg.model, source: msg.source, params: msg.params, imported },
         modelGen: s.modelGen + 1,
-        config: isArch ? { ...s.config, model: arch as ModelName } : s.config,
+        config: arch ? { ...s.config, model: arch } : s.config,
       }))
       if (!get().activeRunId) ensureBaseline(ctx, get().config)
       startNext(ctx)
@@ -167,7 +171,9 @@ function receiveError(ctx: Ctx, msg: Extract<FromWorker, { type: 'error' }>) {
   const op = get().modelOp
   if (op) {
     // Only model operations post errors without an id; the worker keeps its previous model.
-    set({ modelOp: null, loading: null })
+    // The config names the base model's architecture again (chooseModel had set the new one).
+    const arch = archOf(get().baseModel?.model ?? '')
+    set((s) => ({ modelOp: null, loading: null, config: arch ? { ...s.config, model: arch } : s.config }))
     if (op.kind === 'import') set({ importError: `Could not import “${op.label}”: ${msg.message}` })
     else ctx.notify('error', `Could not load ${op.label}: ${msg.message}`)
     return

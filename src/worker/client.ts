@@ -10,6 +10,7 @@ export interface WorkerPort {
   onmessage: ((e: MessageEvent<FromWorker>) => void) | null
   onerror: ((e: ErrorEvent) => void) | null
   onmessageerror: ((e: MessageEvent) => void) | null
+  terminate?(): void
 }
 
 /** The store actions the client routes to (a subset of the app store's). */
@@ -51,6 +52,9 @@ export function connectWorker(worker: WorkerPort, frame: (cb: () => void) => voi
     sink.receiveSteps(batch)
   }
   const deliver = (msg: FromWorker) => {
+    if (!crashed) route(msg)
+  }
+  const route = (msg: FromWorker) => {
     if (!sink) return void early.push(msg)
     if (msg.type === 'step') {
       steps.push(msg)
@@ -63,24 +67,29 @@ export function connectWorker(worker: WorkerPort, frame: (cb: () => void) => voi
     flush() // keep order: steps before the eval / end that follows them
     sink.receive(msg)
   }
+  // An uncaught error leaves the worker in an unknown state (a run may never end): it is
+  // treated as dead, terminated, and anything it still posts is ignored.
   const crash = (message: string) => {
     if (crashed) return
-    crashed = true
     flush()
-    sink?.workerCrashed(message)
+    crashed = true
+    worker.terminate?.()
+    if (sink) sink.workerCrashed(message)
+    else early.push({ type: 'error', message, fatal: true })
   }
 
   worker.onmessage = (e) => {
     try {
       deliver(e.data)
     } catch (err) {
-      // A handler bug must not take the page down; it shows up as a notice instead.
+      // A bug in a handler must not break the message loop: log it as a warning and go on.
       console.warn('advtune: failed to handle a worker message', e.data?.type, err)
     }
   }
   worker.onerror = (e) => {
     e.preventDefault?.() // handled here: keep it out of the console as an uncaught error
-    crash(e.message || 'the worker failed to load or threw an uncaught error')
+    // Errors from the backend's own threads arrive as "Uncaught [object ErrorEvent]".
+    crash(e.message && !e.message.includes('[object') ? e.message : 'an uncaught error in the worker or one of its threads (details in the browser console)')
   }
   worker.onmessageerror = () => crash('a message from the worker could not be read')
 
@@ -93,7 +102,7 @@ export function connectWorker(worker: WorkerPort, frame: (cb: () => void) => voi
       sink = s
       const held = early
       early = []
-      for (const m of held) deliver(m)
+      for (const m of held) route(m)
     },
     flush,
   }

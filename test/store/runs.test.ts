@@ -271,6 +271,18 @@ describe('model import and on-demand attacks', () => {
     expect(h.lastSent('loadModel')).toEqual({ type: 'loadModel', model: 'resnet32' })
   })
 
+  it('a model that fails to load leaves the config naming the model still in use', async () => {
+    const h = await readyStore()
+    h.a().chooseModel('resnet56')
+    expect(h.lastSent('loadModel')).toEqual({ type: 'loadModel', model: 'resnet56' })
+    expect(h.store.getState().config.model).toBe('resnet56')
+    h.a().receive({ type: 'error', message: 'could not load weights/resnet56-4bfd9763.th (HTTP 404)' })
+    const s = h.store.getState()
+    expect(s.config.model).toBe('resnet20')
+    expect(s.baseModel!.model).toBe('resnet20')
+    expect(s.notices.at(-1)!.text).toBe('Could not load resnet56: could not load weights/resnet56-4bfd9763.th (HTTP 404)')
+  })
+
   it('attacks a clicked image with the model in use and shows the result or the error', async () => {
     const h = await readyStore()
     h.a().attackImage(42)

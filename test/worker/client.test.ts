@@ -31,6 +31,16 @@ function sink() {
 }
 
 describe('worker client', () => {
+  it('a crash before the store is attached still reaches it, after what came before', () => {
+    const { p } = port()
+    const c = connectWorker(p, () => {})
+    p.emit({ type: 'loading', stage: 'x', fraction: 0 })
+    p.onerror!({ message: 'failed to load' } as ErrorEvent)
+    const { s, log } = sink()
+    c.attach(s)
+    expect(log).toEqual(['loading', 'error'])
+  })
+
   it('delivers step reports once per frame, in one batch', () => {
     const { p } = port()
     const frames: (() => void)[] = []
@@ -82,5 +92,7 @@ describe('worker client', () => {
     expect(prevented).toBe(2)
     c.send({ type: 'stop', runId: 'r' })
     expect(posted).toHaveLength(1) // nothing goes to a dead worker
+    p.emit({ type: 'ready', backend: 'wasm', adapter: '', fallbackReason: null })
+    expect(log).toEqual(['crashed:boom']) // nor comes from it
   })
 })
