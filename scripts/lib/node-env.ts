@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
+import { ensureGradients } from '../../src/core/backend/register-gradients'
 import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
 import type { WorkerEnv } from '../../src/worker/handler'
 import type { BackendName, FromWorker } from '../../src/worker/protocol'
@@ -27,6 +28,7 @@ export function nodeEnv(assetDir = PUBLIC): WorkerEnv {
         await initWasmBackendNode()
         return { backend: 'wasm', adapter: 'CPU (WebAssembly SIMD, Node)', fallbackReason: null }
       }
+      await ensureGradients()
       if (want === 'cpu' && (await tf.setBackend('cpu'))) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: null }
       throw new Error(`backend ${want} is not available in Node (use wasm or cpu)`)
     },

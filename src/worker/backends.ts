@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-webgpu'
 import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-cpu'
+import { ensureGradients } from '../core/backend/register-gradients'
 import { initWasmBackend } from '../core/backend/wasm-init'
 import type { BackendName } from './protocol'
 
@@ -50,6 +51,7 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i
  * (WASM is ~100x faster on a CPU); naming one backend alone forces it, software or not.
  */
 export async function pickBackend(order: BackendName[], wasmPaths: string | Record<string, string>): Promise<BackendChoice> {
+  await ensureGradients() // training needs them on every backend; tfjs-core registers none
   const forced = order.length === 1
   const skipped: string[] = []
   for (const name of order) {

@@ -1,0 +1,95 @@
+// The fine-tuning loop on the real pretrained ResNet-20 and real CIFAR-10 (WASM backend):
+// reproducible from its seed, flat in memory, stopped cleanly by divergence.
+
+import * as tf from '@tensorflow/tfjs-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG, type RunConfig } from '../../../src/core/config'
+import type { CifarSet } from '../../../src/core/data/cifar'
+import { modelFromStateDict, stateDictFromModel } from '../../../src/core/model/weights'
+import { PRESETS } from '../../../src/core/schedule'
+import { fineTune } from '../../../src/core/train/finetune'
+import type { StateDict } from '../../../src/core/tensors'
+import { loadStateDict, loadTestSet, loadTrainSet, useWasm } from '../../helpers/engine'
+
+let data: { train: CifarSet; test: CifarSet }
+let pretrained: StateDict
+
+beforeAll(async () => {
+  await useWasm()
+  data = { train: loadTrainSet(), test: loadTestSet() }
+  pretrained = loadStateDict('resnet20')
+})
+
+const tiny = (over: Partial<RunConfig> = {}): RunConfig => ({
+  ...DEFAULT_CONFIG,
+  trainSize: 64,
+  batchSize: 8,
+  epochs: 1,
+  peakLr: 0.01,
+  trainAttack: { kind: 'fgsm-rs', eps255: 8, stepSize255: 2, steps: 1 },
+  evalAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 2, randomStart: false, restarts: 1 },
+  evalSize: 10,
+  evalEvery: 4,
+  ...over,
+})
+
+const constant = PRESETS.constant.points
+
+describe('fineTune', () => {
+  it('is reproducible from its seed, and another seed gives another run', async () => {
+    const losses = async (seed: number) => {
+      const out: number[] = []
+      const model = modelFromStateDict(pretrained)
+      await fineTune(model, data, tiny({ seed, trainSize: 24 }), constant, { onStep: (s) => out.push(s.loss) })
+      return { out, weights: (await stateDictFromModel(model)).get('layer3.2.conv2.weight')!.data }
+    }
+    const a = await losses(7)
+    const b = await losses(7)
+    const c = await losses(8)
+    expect(a.out).toHaveLength(3)
+    expect(b.out).toEqual(a.out)
+    expect(b.weights).toEqual(a.weights)
+    expect(c.out).not.toEqual(a.out)
+  })
+
+  it('keeps the tensor count flat from step to step', async () => {
+    const counts: number[] = []
+    const model = modelFromStateDict(pretrained)
+    const before = tf.memory().numTensors
+    const r = await fineTune(model, data, tiny({ trainSize: 96, evalEvery: 5 }), constant, { onStep: () => counts.push(tf.memory().numTensors) })
+    expect(r.status).toBe('done')
+    expect(counts).toHaveLength(12)
+    // Step 1 creates the momentum buffers; after that nothing may accumulate, evaluations included.
+    expect(new Set(counts.slice(1)).size).toBe(1)
+    expect(tf.memory().numTensors).toBe(before) // the optimiser's buffers are released at the end
+  })
+
+  it('stops a diverging run as "diverged", keeping its history and the last finite weights', async () => {
+    const model = modelFromStateDict(pretrained)
+    const r = await fineTune(model, data, tiny({ peakLr: 10, momentum: 0.99, trainAttack: { kind: 'none', eps255: 0, stepSize255: 1, steps: 1 }, trainSize: 400, batchSize: 8, evalEvery: 1000 }), constant)
+    expect(r.status).toBe('diverged')
+    expect(r.reason).toMatch(/training loss became (NaN|Infinity)/)
+    expect(r.history.length).toBeGreaterThanOrEqual(1) // the step-0 evaluation survives
+    expect(r.steps).toBeLessThan(50)
+  })
+
+  it('refuses an impossible schedule or configuration with the reason', async () => {
+    const model = modelFromStateDict(pretrained)
+    await expect(fineTune(model, data, tiny(), [{ t: 0, y: 0 }, { t: 1, y: 0 }])).rejects.toThrow(/zero everywhere/)
+    await expect(fineTune(model, data, tiny({ batchSize: 100 }), constant)).rejects.toThrow(/Batch size cannot exceed/)
+  })
+
+  it('stops at once when asked, and waits at its gate', async () => {
+    const model = modelFromStateDict(pretrained)
+    let steps = 0
+    let gateCalls = 0
+    const r = await fineTune(model, data, tiny(), constant, {
+      onStep: () => steps++,
+      gate: async () => void gateCalls++,
+      shouldStop: () => steps >= 2,
+    })
+    expect(r.status).toBe('stopped')
+    expect(r.steps).toBe(2)
+    expect(gateCalls).toBe(3)
+  })
+})
