@@ -73,9 +73,13 @@ export async function pickBackend(order: BackendName[], wasmPaths: string | Reco
         if (await tf.setBackend('webgl')) return { backend: 'webgl', adapter: r.renderer, fallbackReason: reason(skipped) }
         skipped.push('the tfjs WebGL backend failed to start')
       } else if (name === 'wasm') {
-        await initWasmBackend({ wasmPaths, threads: Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) / 2) })
-        const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'multi-threaded' : 'single-threaded'
-        return { backend: 'wasm', adapter: `CPU (WebAssembly SIMD, ${threads})`, fallbackReason: reason(skipped) }
+        // Single-threaded on purpose: tfjs-wasm's threaded build re-extracts its Emscripten glue
+        // from the bundle into blob workers, and after Vite's minification they throw
+        // "ReferenceError: e is not defined" (tfjs issue #4107). Threads gave 1.3x on 2 cores.
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+        await initWasmBackend({ wasmPaths })
+        const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'
+        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${simd}, one thread)`, fallbackReason: reason(skipped) }
       } else {
         if (await tf.setBackend('cpu')) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: reason(skipped) }
       }

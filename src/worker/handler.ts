@@ -209,7 +209,8 @@ export function createHandler(post: Post, env: WorkerEnv) {
       }
     } catch (e) {
       const m = msg as { requestId?: string; runId?: string }
-      fail((e as Error).message, { requestId: m.requestId, runId: m.runId })
+      // Without a backend or the test set the worker can do nothing: say so as fatal.
+      fail((e as Error).message, { requestId: m.requestId, runId: m.runId, fatal: msg.type === 'init' || undefined })
     }
   }
 
