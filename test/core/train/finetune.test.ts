@@ -36,6 +36,26 @@ const tiny = (over: Partial<RunConfig> = {}): RunConfig => ({
 const constant = PRESETS.constant.points
 
 describe('fineTune', () => {
+  it('raises the robust accuracy of the pretrained ResNet-20 above its starting point (PGD-10, eps 8/255, 200 test images)', async () => {
+    // 32 steps of PGD-2 adversarial fine-tuning on 1,024 images: far from converged (clean
+    // accuracy drops a lot this early) but robustness visibly appears. Measured here: 0 % → 6.5 %.
+    const model = modelFromStateDict(pretrained)
+    const config = tiny({
+      trainSize: 1024,
+      batchSize: 32,
+      peakLr: 0.01,
+      trainAttack: { kind: 'pgd', eps255: 8, stepSize255: 4, steps: 2 },
+      evalAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 10, randomStart: false, restarts: 1 },
+      evalSize: 200,
+      evalEvery: 1000,
+    })
+    const r = await fineTune(model, data, config, constant)
+    expect(r.status).toBe('done')
+    const [before, after] = [r.history[0], r.history.at(-1)!]
+    expect(before.robust).toBeLessThanOrEqual(0.02) // the pretrained network is not robust
+    expect(after.robust).toBeGreaterThanOrEqual(before.robust + 0.03)
+  })
+
   it('is reproducible from its seed, and another seed gives another run', async () => {
     const losses = async (seed: number) => {
       const out: number[] = []
