@@ -1,0 +1,75 @@
+// Starts exactly the backend the bench page was asked for and says what actually runs: no silent
+// fallback (tfjs's setBackend returns false instead of throwing, so every start is checked).
+
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu'
+import '@tensorflow/tfjs-backend-webgl'
+import '@tensorflow/tfjs-backend-webgpu'
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import { ensureGradients } from '../core/backend/register-gradients'
+import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
+
+export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'cpu'
+export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'cpu']
+
+export interface StartedBackend {
+  requested: BenchBackend
+  backend: string // tf.getBackend() after the start
+  threads: number | null // XNNPACK threads (WASM); null where the backend has no such setting
+  adapter: string
+  crossOriginIsolated: boolean
+}
+
+const wasmFiles = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded }
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean // older Chromium
+  info?: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean }
+}
+
+async function describeWebGpuAdapter(): Promise<string> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu
+  if (!gpu) throw new Error('navigator.gpu is missing (Chromium needs --enable-unsafe-webgpu here)')
+  const a = await gpu.requestAdapter()
+  if (!a) throw new Error('WebGPU returned no adapter')
+  const i = a.info ?? {}
+  const name = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ') || 'unknown adapter'
+  return (i.isFallbackAdapter ?? a.isFallbackAdapter) ? `${name} (fallback adapter)` : name
+}
+
+function describeWebGl(): string {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl
+  if (!gl) return 'unknown'
+  const ext = gl.getExtension('WEBGL_debug_renderer_info')
+  return `WebGL ${tf.env().getNumber('WEBGL_VERSION')}: ${String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER))}`
+}
+
+/**
+ * Starts `name`; 'wasm' asks for `threads` XNNPACK threads (default: every core, which overrides
+ * tfjs's cap of half the cores; only a cross-origin-isolated page can have more than one).
+ */
+export async function startBackend(name: BenchBackend, threads?: number): Promise<StartedBackend> {
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated
+  let adapter = ''
+  let threadCount: number | null = null
+  if (name === 'wasm' || name === 'wasm-1t') {
+    const want = name === 'wasm-1t' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
+    await initWasmBackend({ wasmPaths: wasmFiles, threads: want })
+    const info = wasmBackendInfo()
+    threadCount = info.threads
+    adapter = `CPU (WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`
+  } else {
+    if (name === 'webgpu') adapter = await describeWebGpuAdapter()
+    if (!(await tf.setBackend(name))) throw new Error(`tfjs backend '${name}' failed to start`)
+    if (name === 'webgl') adapter = describeWebGl()
+    if (name === 'cpu') adapter = 'CPU (plain JavaScript)'
+  }
+  await tf.ready()
+  await ensureGradients() // tfjs-core registers no gradients on its own
+  const backend = tf.getBackend()
+  const expected = name.startsWith('wasm') ? 'wasm' : name
+  if (backend !== expected) throw new Error(`asked for ${expected}, but tfjs runs on ${backend}`)
+  return { requested: name, backend, threads: threadCount, adapter, crossOriginIsolated: isolated }
+}

@@ -1,0 +1,88 @@
+// The bench page (bench.html): runs one task on one backend and leaves the result as JSON on
+// `window.advtuneBench` for the driver (scripts/bench, test/browser). Query parameters:
+//   task=bench|engine-check  backend=webgpu|webgl|wasm|wasm-1t|cpu  batch=128  warmup=1  reps=3
+//   workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
+
+import * as tf from '@tensorflow/tfjs-core'
+import { disposeModel } from '../core/model/resnet'
+import { modelFromStateDict } from '../core/model/weights'
+import { BENCH_BACKENDS, startBackend, type BenchBackend } from './backend'
+import { engineCheck } from './engine-check'
+import { loadTestImages, loadWeights } from './page-assets'
+import type { BackendRun } from './result'
+import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from './workloads'
+
+export interface PageState {
+  status: 'running' | 'done' | 'error'
+  result?: unknown
+  error?: string
+}
+
+const state: PageState = { status: 'running' }
+Object.assign(window, { advtuneBench: state })
+
+const q = new URLSearchParams(location.search)
+const int = (k: string, d: number) => (q.has(k) ? Number(q.get(k)) : d)
+const logEl = document.getElementById('log')!
+const log = (s: string) => {
+  console.log(s) // the driver forwards the page's console to its terminal
+  logEl.textContent += '\n' + s
+}
+
+function backendParam(): BenchBackend {
+  const b = (q.get('backend') ?? 'wasm') as BenchBackend
+  if (!BENCH_BACKENDS.includes(b)) throw new Error(`unknown backend ${b}; use one of ${BENCH_BACKENDS.join(', ')}`)
+  return b
+}
+
+async function bench(): Promise<BackendRun> {
+  const name = backendParam()
+  const plan: WorkloadPlan = {
+    batch: int('batch', 128),
+    warmup: int('warmup', 1),
+    reps: int('reps', 3),
+    workloads: (q.get('workloads')?.split(',') ?? WORKLOADS) as WorkloadName[],
+  }
+  const t0 = performance.now()
+  const started = await startBackend(name, q.has('threads') ? int('threads', 1) : undefined)
+  const model = modelFromStateDict(await loadWeights())
+  const set = await loadTestImages(plan.batch)
+  const setupMs = performance.now() - t0
+  log(`backend ${started.backend} (${started.adapter}), cross-origin isolated: ${started.crossOriginIsolated}, batch ${plan.batch}`)
+  const r = await runWorkloads(model, set, plan, { log })
+  disposeModel(model)
+  return {
+    id: `chromium-${name}`,
+    env: 'chromium',
+    backend: started.backend,
+    threads: started.threads,
+    adapter: started.adapter,
+    plan,
+    ...r,
+    setupMs,
+    versions: { tfjs: tf.version_core, userAgent: navigator.userAgent },
+  }
+}
+
+async function main(): Promise<unknown> {
+  const task = q.get('task') ?? 'bench'
+  if (task === 'bench') return bench()
+  if (task === 'engine-check') {
+    const batch = int('batch', 2)
+    return engineCheck(backendParam(), await loadWeights(), await loadTestImages(batch), batch)
+  }
+  throw new Error(`unknown task ${task}`)
+}
+
+main().then(
+  (result) => {
+    state.result = result
+    state.status = 'done'
+    log('done')
+  },
+  (e: unknown) => {
+    state.error = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)
+    state.status = 'error'
+    log(`error: ${state.error}`)
+  },
+)

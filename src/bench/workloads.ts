@@ -1,0 +1,171 @@
+// The benchmark's timed workloads, one code path for Node, the bench page and the GPU script:
+// a forward pass, a clean training step, a PGD-7 training step (the app's `trainStep`) and a
+// PGD-20 robust evaluation (the app's `evaluate`), each warm, timed over repeats.
+
+import * as tf from '@tensorflow/tfjs-core'
+import type { TrainAttack } from '../core/config'
+import type { EvalAttackOptions } from '../core/attacks/linf'
+import { gatherBatch, type HostBatch } from '../core/data/batches'
+import { head, type CifarSet } from '../core/data/cifar'
+import { forward, type Model } from '../core/model/resnet'
+import { createRng } from '../core/rng'
+import { evaluate, evalForward } from '../core/train/evaluate'
+import { trainStep, type Stepper } from '../core/train/finetune'
+import { Sgd } from '../core/train/sgd'
+import { median } from './stats'
+
+export type WorkloadName = 'forward' | 'clean' | 'pgd7' | 'pgd20'
+export const WORKLOADS: WorkloadName[] = ['forward', 'clean', 'pgd7', 'pgd20']
+
+export const LABELS: Record<WorkloadName, string> = {
+  forward: 'forward',
+  clean: 'clean train step',
+  pgd7: 'PGD-7 train step',
+  pgd20: 'PGD-20 robust eval',
+}
+
+// The app's defaults: eps 8/255, step 2/255; training attacks start at a random point,
+// the robust evaluation does not (deterministic, so points compare).
+export const PGD7: TrainAttack = { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 7 }
+export const CLEAN: TrainAttack = { kind: 'none', eps255: 0, stepSize255: 2, steps: 1 }
+export const PGD20: EvalAttackOptions = { kind: 'pgd', eps: 8 / 255, stepSize: 2 / 255, steps: 20, randomStart: false, restarts: 1 }
+const LR = 0.01 // small enough that the repeats keep training a sane model
+
+export interface WorkloadPlan {
+  batch: number
+  warmup: number // untimed runs of each workload first (shader compilation, allocator growth)
+  reps: number // timed runs of each workload
+  workloads: WorkloadName[]
+}
+
+export interface Timing {
+  workload: WorkloadName
+  batch: number
+  ms: number[] // every timed run, in order
+  medianMs: number
+  imagesPerSec: number // batch / median time
+  imagesPerSecMin: number // from the slowest run
+  imagesPerSecMax: number // from the fastest run
+  cpuMs?: number[] // process CPU time of each timed run, where the host can read it (Node)
+}
+
+export interface MemorySnapshot {
+  numTensors: number
+  numBytes: number
+  numBytesInGPU?: number // WebGL/WebGPU: bytes the backend holds on the GPU
+  wasmHeapBytes?: number // WASM: the module's linear memory (it only grows, so growth shows leaks)
+}
+
+export interface MemoryCheck {
+  steps: number // training steps run between the two snapshots
+  before: MemorySnapshot
+  after: MemorySnapshot
+}
+
+export interface WorkloadResult {
+  timings: Timing[]
+  memory: MemoryCheck | null
+  lastLoss: number | null // the last training loss: finite, or the numbers mean nothing
+}
+
+export type Log = (line: string) => void
+
+/** Optional hooks of the host: a log line sink and a process CPU clock (ms), where there is one. */
+export interface Host {
+  log?: Log
+  cpuNow?: () => number
+}
+
+export function memorySnapshot(): MemorySnapshot {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number }
+  const snap: MemorySnapshot = { numTensors: m.numTensors, numBytes: m.numBytes }
+  if (typeof m.numBytesInGPU === 'number') snap.numBytesInGPU = m.numBytesInGPU
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8
+  if (heap) snap.wasmHeapBytes = heap.byteLength
+  return snap
+}
+
+export function toTiming(workload: WorkloadName, batch: number, ms: number[], cpuMs?: number[]): Timing {
+  const med = median(ms)
+  return {
+    ...(cpuMs ? { cpuMs } : {}),
+    workload,
+    batch,
+    ms,
+    medianMs: med,
+    imagesPerSec: (batch / med) * 1000,
+    imagesPerSecMin: (batch / Math.max(...ms)) * 1000,
+    imagesPerSecMax: (batch / Math.min(...ms)) * 1000,
+  }
+}
+
+/** Runs `f` warm-up + reps times and returns the timed runs' wall (and CPU) milliseconds. */
+async function timeRuns(name: string, plan: WorkloadPlan, host: Host, f: () => Promise<void>): Promise<{ ms: number[]; cpuMs?: number[] }> {
+  const log = host.log ?? (() => {})
+  for (let i = 0; i < plan.warmup; i++) {
+    const t0 = performance.now()
+    await f()
+    log(`  ${name}: warm-up ${i + 1}/${plan.warmup} ${(performance.now() - t0).toFixed(0)} ms`)
+  }
+  const ms: number[] = []
+  const cpuMs: number[] = []
+  for (let i = 0; i < plan.reps; i++) {
+    const c0 = host.cpuNow?.() ?? 0
+    const t0 = performance.now()
+    await f()
+    ms.push(performance.now() - t0)
+    cpuMs.push((host.cpuNow?.() ?? 0) - c0)
+    log(`  ${name}: run ${i + 1}/${plan.reps} ${ms[i].toFixed(0)} ms${host.cpuNow ? ` (CPU ${cpuMs[i].toFixed(0)} ms)` : ''}`)
+  }
+  return host.cpuNow ? { ms, cpuMs } : { ms }
+}
+
+/** The first `batch` images of the set as one batch (no augmentation: every backend sees the same pixels). */
+export const firstBatch = (set: CifarSet, batch: number): HostBatch =>
+  gatherBatch(set, Array.from({ length: batch }, (_, i) => i), null)
+
+/**
+ * Times the planned workloads on the active backend. The model is trained by the training
+ * workloads (lr 0.01); memory is snapshotted around every training step after the first (the
+ * first creates the optimiser's momentum buffers), so a flat count means no step leaks.
+ */
+export async function runWorkloads(model: Model, set: CifarSet, plan: WorkloadPlan, host: Host = {}): Promise<WorkloadResult> {
+  if (set.n < plan.batch) throw new Error(`need ${plan.batch} images, have ${set.n}`)
+  const batch = firstBatch(set, plan.batch)
+  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(1) }
+  const timings: Timing[] = []
+  let before: MemorySnapshot | null = null
+  let steps = 0
+  let lastLoss: number | null = null
+
+  const step = async (attack: TrainAttack) => {
+    lastLoss = await trainStep(stepper, batch, attack, LR)
+    if (!Number.isFinite(lastLoss)) throw new Error(`training loss is ${lastLoss}`)
+    if (before) steps++
+    else before = memorySnapshot() // after the first step: the momentum buffers now exist
+  }
+
+  for (const w of plan.workloads) {
+    let f: () => Promise<void>
+    if (w === 'forward') {
+      f = async () => {
+        const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
+        const logits = forward(model, x, 'eval')
+        await logits.data() // waits for the GPU; WASM is done already
+        tf.dispose([x, logits])
+      }
+    } else if (w === 'clean') f = () => step(CLEAN)
+    else if (w === 'pgd7') f = () => step(PGD7)
+    else {
+      const evalSet = head(set, plan.batch)
+      f = async () => {
+        await evaluate(model, evalSet, PGD20, { batchSize: plan.batch, seed: 0, exampleCount: 0 })
+      }
+    }
+    const { ms, cpuMs } = await timeRuns(LABELS[w], plan, host, f)
+    timings.push(toTiming(w, plan.batch, ms, cpuMs))
+  }
+  const memory = before ? { steps, before, after: memorySnapshot() } : null
+  stepper.sgd.dispose()
+  return { timings, memory, lastLoss }
+}

@@ -1,0 +1,48 @@
+// The engine on tfjs's WebGPU backend for real, in headless Chromium (SwiftShader's Vulkan adapter
+// here, a GPU elsewhere): ResNet-20 from the real checkpoint on real CIFAR-10 test images gives
+// the CPU backend's logits, and two PGD-2 training steps train without leaking tensors.
+// Drives bench.html?task=engine-check (src/bench/engine-check.ts) through a Vite dev server.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EngineCheck } from '../../src/bench/engine-check'
+import { launchChromium, runBenchPage, serveDev, type Browser, type Served } from '../../scripts/bench/browser'
+
+let served: Served
+let browser: Browser
+const log: string[] = []
+
+beforeAll(async () => {
+  served = await serveDev()
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await served?.close()
+})
+
+describe('engine on the WebGPU backend (headless Chromium)', () => {
+  it('matches the CPU backend and trains with a flat tensor count', async () => {
+    // Batch 2: SwiftShader runs WebGPU ~100x slower than WASM, and compiles each shader once.
+    const r = await runBenchPage<EngineCheck>(browser, served, { task: 'engine-check', backend: 'webgpu', batch: 2 }, { timeoutMs: 150_000, log: (s) => log.push(s) }).catch((e: Error) => {
+      throw new Error(`${e.message}\npage log:\n${log.join('\n')}`)
+    })
+    // The backend really in use, not a silent fallback to WebGL/WASM/CPU.
+    expect(r.started.backend).toBe('webgpu')
+    expect(r.backendAtEnd).toBe('webgpu')
+    expect(r.started.adapter).not.toBe('')
+
+    expect(r.logitsMaxAbs).toBeGreaterThan(1) // real logits of a trained net, not zeros
+    expect(r.logitsMaxAbsDiff).toBeLessThan(1e-3)
+
+    expect(r.losses).toHaveLength(2)
+    for (const [k, loss] of r.losses.entries()) {
+      expect(Number.isFinite(loss)).toBe(true)
+      // Same weights, images and attack seeds as on the CPU: the same loss up to float noise
+      // (a gradient element near 0 may flip its sign; that moves one pixel by 2/255).
+      expect(Math.abs(loss - r.cpuLosses[k])).toBeLessThan(1e-2 * Math.max(1, Math.abs(r.cpuLosses[k])))
+    }
+    expect(r.weightChange).toBeGreaterThan(1e-4)
+    expect(r.numTensors[1]).toBe(r.numTensors[0])
+  }, 170_000)
+})
