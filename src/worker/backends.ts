@@ -18,7 +18,8 @@ export interface BackendChoice {
 export const DEFAULT_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu']
 
 interface GpuLike {
-  requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string } } | null>
+  // Chromium ≥ 136 reports the fallback flag on `info` only; older browsers on the adapter.
+  requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } } | null>
 }
 
 async function webgpuAdapter(): Promise<{ ok: boolean; adapter: string; why: string }> {
@@ -28,7 +29,8 @@ async function webgpuAdapter(): Promise<{ ok: boolean; adapter: string; why: str
   if (!adapter) return { ok: false, adapter: '', why: 'WebGPU found no adapter (GPU blocked or unsupported)' }
   const i = adapter.info ?? {}
   const name = [i.vendor, i.architecture, i.description].filter(Boolean).join(' ') || 'unknown adapter'
-  return { ok: true, adapter: adapter.isFallbackAdapter ? `${name} (software fallback)` : name, why: adapter.isFallbackAdapter ? 'WebGPU offers only a software fallback adapter (CPU)' : '' }
+  const software = (i.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false) || SOFTWARE.test(name)
+  return { ok: true, adapter: software ? `${name} (software fallback)` : name, why: software ? 'WebGPU offers only a software fallback adapter (CPU)' : '' }
 }
 
 function webglRenderer(): { ok: boolean; renderer: string } {
