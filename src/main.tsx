@@ -8,7 +8,7 @@ import { createAppStore } from './store'
 import { indexedDbRunStorage } from './store/idb'
 import { memoryRunStorage } from './store/persistence'
 import { StoreProvider } from './ui/StoreContext'
-import { connectWorker, spawnTrainingWorker } from './worker/client'
+import { connectWorker, forcedBackend, spawnTrainingWorker } from './worker/client'
 import './ui/styles.css'
 
 addFavicon() // before the load event, so the browser does not ask the server for /favicon.ico
@@ -28,7 +28,9 @@ void store
     // The link did its job; later edits would make a stale hash misleading.
     if (appliedLink) history.replaceState(null, '', location.pathname + location.search)
   })
-client.send({ type: 'init', assetBase: import.meta.env.BASE_URL })
+// `?backend=webgpu` (or webgl, wasm, cpu) forces one backend; otherwise the worker picks.
+const prefer = forcedBackend(location.search)
+client.send({ type: 'init', assetBase: import.meta.env.BASE_URL, ...(prefer ? { prefer } : {}) })
 
 // For debugging and the browser tests: the store is reachable from the console.
 Object.assign(window, { advtune: { store } })

@@ -2,7 +2,7 @@
 // FromWorker message to the store. Step reports are batched per animation frame so a fast
 // training loop cannot make the page re-render hundreds of times a second. No tfjs here.
 
-import type { FromWorker, ToWorker } from './protocol'
+import type { BackendName, FromWorker, ToWorker } from './protocol'
 
 /** What the client needs of a Worker (a real one, or a stand-in in tests). */
 export interface WorkerPort {
@@ -26,6 +26,18 @@ export interface WorkerClient {
   attach(sink: MessageSink): void
   /** Delivers pending step reports now (the frame callback, and before any other message). */
   flush(): void
+}
+
+const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu']
+
+/**
+ * The backend a `?backend=webgpu|webgl|wasm|cpu` URL parameter forces (software GPU adapters
+ * included, e.g. to try WebGPU on a machine without a GPU); undefined for none or an unknown one,
+ * which leaves the worker's own choice.
+ */
+export function forcedBackend(search: string): BackendName[] | undefined {
+  const name = new URLSearchParams(search).get('backend')?.trim().toLowerCase()
+  return name && (BACKENDS as readonly string[]).includes(name) ? [name as BackendName] : undefined
 }
 
 export function spawnTrainingWorker(): Worker {
