@@ -20,13 +20,17 @@ export function BackendBadge() {
     )
   const fallback = w.backend !== 'webgpu'
   const title = [w.adapter && `Adapter: ${w.adapter}`, w.fallbackReason && `Why not WebGPU: ${w.fallbackReason}`].filter(Boolean).join('\n')
+  // The first reason is the one that matters (why not WebGPU); the rest is in the tooltip.
+  const reasons = w.fallbackReason?.split('; ') ?? []
   return (
-    <div className={`badge ${fallback ? 'badge-warn' : 'badge-ok'}`} data-testid="backend-badge" data-backend={w.backend} title={title}>
+    <div className={`badge ${fallback ? 'badge-warn' : 'badge-ok'}${fallback && reasons.length ? ' badge-tall' : ''}`} data-testid="backend-badge" data-backend={w.backend} title={title}>
       <span className="dot" aria-hidden="true" />
-      <span>
+      <span className="badge-text">
         <strong>{NAMES[w.backend]}</strong>
         {w.adapter && <span className="badge-detail"> · {w.adapter}</span>}
-        {fallback && w.fallbackReason && <span className="badge-detail"> · fallback: {w.fallbackReason}</span>}
+        {fallback && reasons.length > 0 && (
+          <span className="badge-why">Fallback: {reasons[0]}</span>
+        )}
       </span>
     </div>
   )

@@ -19,8 +19,10 @@ export function Header() {
           </div>
         </div>
         <ModelPicker />
-        <BaselineChip />
-        <BackendBadge />
+        <div className="header-status">
+          <BaselineChip />
+          <BackendBadge />
+        </div>
       </div>
       <LoadingBar />
     </header>
