@@ -1,5 +1,6 @@
 // Axes of the schedule editor in real units: LR (peak LR × curve) on the left, epochs below,
-// optimizer steps above, with a light grid.
+// optimizer steps above, with a light grid. Tick labels keep clear of control points (radius ~6)
+// sitting on the plot's edges.
 
 import { niceTicks, plotHeight, plotWidth, type Frame } from './geometry'
 import { fmtLr } from './format'
@@ -20,7 +21,7 @@ export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peak
       {lrTicks.map((v) => (
         <g key={`y${v}`}>
           <line x1={x0} x2={x1} y1={yOf(v / peakLr)} y2={yOf(v / peakLr)} className="grid" />
-          <text x={x0 - 6} y={yOf(v / peakLr)} className="tick" textAnchor="end" dominantBaseline="middle">
+          <text x={x0 - 10} y={yOf(v / peakLr)} className="tick" textAnchor="end" dominantBaseline="middle">
             {fmtLr(v)}
           </text>
         </g>
@@ -28,20 +29,20 @@ export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peak
       {epochTicks.map((e) => (
         <g key={`e${e}`}>
           <line x1={xOf(e / epochs)} x2={xOf(e / epochs)} y1={y1} y2={y0} className="grid" />
-          <text x={xOf(e / epochs)} y={y0 + 14} className="tick" textAnchor="middle">
+          <text x={xOf(e / epochs)} y={y0 + 17} className="tick" textAnchor="middle">
             {e}
           </text>
         </g>
       ))}
       {stepTicks.map((s) => (
-        <text key={`s${s}`} x={xOf(s / totalSteps)} y={y1 - 6} className="tick tick-steps" textAnchor="middle">
+        <text key={`s${s}`} x={xOf(s / totalSteps)} y={y1 - 10} className="tick tick-steps" textAnchor="middle">
           {s}
         </text>
       ))}
       <text x={(x0 + x1) / 2} y={f.height - 6} className="axis-label" textAnchor="middle">
         epoch
       </text>
-      <text x={x1} y={y1 - 18} className="axis-label" textAnchor="end">
+      <text x={x1} y={y1 - 23} className="axis-label" textAnchor="end">
         optimizer step
       </text>
       <text transform={`translate(12 ${(y0 + y1) / 2}) rotate(-90)`} className="axis-label" textAnchor="middle">
