@@ -58,3 +58,13 @@ export function stepSeries(runs: readonly Run[], unit: XAxisUnit, metric: 'loss'
     return { key: `${r.id}:${metric}`, points: pts.map((s) => ({ x: unit === 'step' ? s.step : s.epoch, y: finite(s[metric]) })) }
   })
 }
+
+/**
+ * The end of the x axis: the planned length of the longest shown run (steps or epochs), so a
+ * run's lines grow into a fixed frame instead of the axis stretching at every point; at least
+ * the data's own end (and 1 when there is nothing to show).
+ */
+export function xAxisEnd(runs: readonly Run[], unit: XAxisUnit): (dataMax: number) => number {
+  const planned = Math.max(0, ...runs.map((r) => (unit === 'step' ? r.totalSteps : r.config.epochs)))
+  return (dataMax) => Math.max(Number.isFinite(dataMax) ? dataMax : 0, planned) || 1
+}

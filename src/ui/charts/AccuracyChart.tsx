@@ -1,11 +1,12 @@
 // Clean (solid) and robust (dashed) accuracy of each run, starting at its baseline point; the
-// base model's accuracies as grey reference lines.
+// base model's accuracies as grey reference lines. The y axis is padded so that lines at 0 % or
+// 100 % (common on small evaluation subsets) stay visible off the axis and the frame.
 
 import { useMemo } from 'react'
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { EvalPoint } from '../../core/train/types'
 import type { Run, XAxisUnit } from '../../store/types'
-import { accKey, accuracySeries, mergeSeries } from '../chartData'
+import { accKey, accuracySeries, mergeSeries, xAxisEnd } from '../chartData'
 import { axisProps, tooltipProps } from './chartStyle'
 
 export function AccuracyChart({ runs, unit, baseline }: { runs: Run[]; unit: XAxisUnit; baseline: EvalPoint | null }) {
@@ -19,8 +20,8 @@ export function AccuracyChart({ runs, unit, baseline }: { runs: Run[]; unit: XAx
       <ResponsiveContainer width="100%" height={280}>
         <LineChart data={rows} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
           <CartesianGrid strokeDasharray="2 4" className="chart-grid" />
-          <XAxis dataKey="x" type="number" domain={[0, hasData ? 'dataMax' : 1]} allowDecimals={unit === 'epoch'} {...axisProps} label={{ value: unit, position: 'insideBottomRight', offset: -2, className: 'chart-axis-label' }} />
-          <YAxis domain={[0, 100]} ticks={[0, 20, 40, 60, 80, 100]} width={40} {...axisProps} />
+          <XAxis dataKey="x" type="number" domain={[0, xAxisEnd(runs, unit)]} allowDecimals={unit === 'epoch'} {...axisProps} label={{ value: unit, position: 'insideBottomRight', offset: -2, className: 'chart-axis-label' }} />
+          <YAxis domain={[0, 100]} ticks={[0, 20, 40, 60, 80, 100]} width={40} padding={{ top: 6, bottom: 6 }} {...axisProps} />
           <Tooltip {...tooltipProps} labelFormatter={(x) => `${unit} ${x}`} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} />
           {baseline && <ReferenceLine y={baseline.clean * 100} className="ref-line" strokeDasharray="4 4" label={{ value: `base clean ${(baseline.clean * 100).toFixed(1)}`, position: 'insideTopRight', className: 'ref-label' }} />}
           {baseline && <ReferenceLine y={baseline.robust * 100} className="ref-line" strokeDasharray="4 4" label={{ value: `base robust ${(baseline.robust * 100).toFixed(1)}`, position: 'insideBottomRight', className: 'ref-label' }} />}
