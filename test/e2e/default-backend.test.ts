@@ -1,0 +1,70 @@
+// The app as most people open it: no URL switches, so the worker picks the backend itself. On a
+// machine whose only WebGPU adapter is a software one (this one: SwiftShader) that is WASM, and
+// the badge must say why WebGPU was passed over. A tiny PGD run trains to the end on it, with no
+// console error. Production build, headless Chromium.
+
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Run } from '../../src/store/types'
+import { buildAndServe, launchBrowser, SCREENSHOTS, storeState, watchErrors, type App, type Browser } from './helpers'
+
+let app: App
+let browser: Browser
+let page: Page
+let errors: string[]
+
+beforeAll(async () => {
+  app = await buildAndServe()
+  browser = await launchBrowser()
+  page = await browser.context.newPage()
+  errors = watchErrors(page)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.close()
+})
+
+describe('advtune on the backend it picks by itself (production build)', () => {
+  it('names the backend and why, and trains a tiny PGD-2 run to the end', async () => {
+    // Only the evaluation comes from a share link (PGD-2 on 8 images keeps the baseline quick).
+    await page.goto(`${app.url}#v=1&evalAttack.steps=2&evalSize=8`)
+    const badge = page.locator('[data-testid=backend-badge][data-backend]')
+    await badge.waitFor({ timeout: 120_000 })
+    const w = await storeState<{ backend: string; adapter: string; fallbackReason: string | null }>(page, '(s) => s.worker')
+    const adapter = await page.evaluate(async () => {
+      const a = await (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> } }).gpu?.requestAdapter()
+      return a ? { software: a.info?.isFallbackAdapter === true } : null
+    })
+    if (adapter && !adapter.software) expect(w.backend).toBe('webgpu') // a real GPU is used
+    else {
+      // No hardware WebGPU: a CPU backend, and the badge says so and why.
+      expect(['wasm', 'webgl']).toContain(w.backend)
+      expect(w.fallbackReason).toMatch(/WebGPU/)
+      expect(await badge.textContent()).toContain(`Fallback: ${w.fallbackReason!.split('; ')[0]}`)
+      expect(await badge.getAttribute('title')).toContain(w.fallbackReason!)
+    }
+    await page.waitForSelector('[data-testid=baseline][data-status=ready]', { timeout: 300_000 })
+    await page.click('[data-testid=notice-info] button')
+    await page.locator('header').screenshot({ path: join(SCREENSHOTS, '8-header-fallback.png') })
+
+    await page.fill('[data-testid=cfg-epochs]', '1')
+    await page.fill('[data-testid=cfg-trainSize]', '16')
+    await page.fill('[data-testid=cfg-batchSize]', '4')
+    await page.fill('[data-testid=cfg-trainSteps]', '2')
+    await page.fill('[data-testid=cfg-evalEvery]', '2')
+    await page.click('[data-testid=start-run]')
+    await page.waitForSelector('[data-testid=run-row][data-status=done]', { timeout: 300_000 })
+    const [r] = await storeState<Run[]>(page, '(s) => Object.values(s.runs)')
+    expect(r.config.trainAttack).toMatchObject({ kind: 'pgd', steps: 2 })
+    expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3, 4])
+    for (const s of r.steps) expect(Number.isFinite(s.loss)).toBe(true)
+    expect(r.evals.map((e) => e.step)).toEqual([0, 2, 4])
+    expect(r.weights).not.toBe('none')
+    expect(await page.getAttribute('[data-testid=run-progress]', 'aria-valuenow')).toBe('100')
+    expect(await page.locator('[data-testid=example-grid] [data-testid=example-card]').count()).toBe(8)
+    expect(await page.locator('[data-testid=worker-crashed]').count()).toBe(0)
+    expect(errors).toEqual([])
+  })
+})
