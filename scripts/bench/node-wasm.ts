@@ -1,6 +1,6 @@
 // The benchmark's Node side: ResNet-20 on tfjs-backend-wasm (with the project's training
 // kernels) in this Node process, which never runs XNNPACK threaded. Writes one BackendRun as JSON.
-//   npx tsx scripts/bench/node-wasm.ts --batch 128 --warmup 1 --reps 3 --workloads forward,pgd7 --out r.json
+//   npx tsx scripts/bench/node-wasm.ts --batch 128 --warmup 1 --reps 3 --reps-pgd20 2 --workloads forward,pgd7 --out r.json
 
 import { writeFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
@@ -9,7 +9,7 @@ import { wasmBackendInfo } from '../../src/core/backend/wasm-init'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
 import type { BackendRun } from '../../src/bench/result'
-import { runWorkloads, WORKLOADS, type WorkloadName } from '../../src/bench/workloads'
+import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from '../../src/bench/workloads'
 import { list, num, parseArgs, str } from './args'
 import { loadStateDict, loadTestSet } from './assets'
 
@@ -21,7 +21,14 @@ export function cpuNow(): number {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2))
-  const plan = { batch: num(a, 'batch', 128), warmup: num(a, 'warmup', 1), reps: num(a, 'reps', 3), workloads: list(a, 'workloads', WORKLOADS) as WorkloadName[] }
+  const reps = num(a, 'reps', 3)
+  const plan: WorkloadPlan = {
+    batch: num(a, 'batch', 128),
+    warmup: num(a, 'warmup', 1),
+    reps,
+    workloads: list(a, 'workloads', WORKLOADS) as WorkloadName[],
+    repsFor: { pgd20: num(a, 'reps-pgd20', reps) },
+  }
   const t0 = performance.now()
   await initWasmBackendNode()
   const model = modelFromStateDict(loadStateDict())

@@ -52,19 +52,25 @@ def make_workloads(model, x, y, opt):
     def clean():
         sgd_step(x)
 
-    def pgd7():
-        model.eval()
-        sgd_step(pgd_random_start(model, x, y, 7))
+    def pgd_train(steps):
+        def f():
+            model.eval()
+            sgd_step(pgd_random_start(model, x, y, steps))
+        return f
 
-    def pgd20():
-        model.eval()
-        with torch.no_grad():
-            F.softmax(model(x), 1)
-        xa = pgd(model, x, y, EPS, STEP, 20)
-        with torch.no_grad():
-            F.softmax(model(xa), 1).cpu()
+    def robust_eval(steps):
+        def f():
+            model.eval()
+            with torch.no_grad():
+                F.softmax(model(x), 1)
+            xa = pgd(model, x, y, EPS, STEP, steps)
+            with torch.no_grad():
+                F.softmax(model(xa), 1).cpu()
+        return f
 
-    return {'forward': forward, 'clean': clean, 'pgd7': pgd7, 'pgd20': pgd20}
+    # (warm-up, timed): as in workloads.ts, attacks warm up with one iteration (same kernels, shapes).
+    return {'forward': (forward, forward), 'clean': (clean, clean), 'pgd7': (pgd_train(1), pgd_train(7)),
+            'pgd20': (robust_eval(1), robust_eval(20))}
 
 
 def timing(name, batch, ms, cpu_ms):
@@ -89,9 +95,9 @@ def run(args, batch, device, log):
     sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
     timings = []
     for name in args.workloads.split(','):
-        f = fns[name]
+        warm, f = fns[name]
         for i in range(args.warmup):
-            t0 = time.perf_counter(); f(); sync()
+            t0 = time.perf_counter(); warm(); sync()
             log(f'  {name}: warm-up {i + 1}/{args.warmup} {(time.perf_counter() - t0) * 1000:.0f} ms')
         ms, cpu = [], []
         for i in range(args.reps):

@@ -1,7 +1,7 @@
 // The bench page (bench.html): runs one task on one backend and leaves the result as JSON on
 // `window.advtuneBench` for the driver (scripts/bench, test/browser). Query parameters:
 //   task=bench|engine-check  backend=webgpu|webgl|wasm|wasm-1t|cpu  batch=128  warmup=1  reps=3
-//   workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
+//   repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
 
 import * as tf from '@tensorflow/tfjs-core'
 import { disposeModel } from '../core/model/resnet'
@@ -42,6 +42,7 @@ async function bench(): Promise<BackendRun> {
     warmup: int('warmup', 1),
     reps: int('reps', 3),
     workloads: (q.get('workloads')?.split(',') ?? WORKLOADS) as WorkloadName[],
+    ...(q.has('repsPgd20') ? { repsFor: { pgd20: int('repsPgd20', 1) } } : {}),
   }
   const t0 = performance.now()
   const started = await startBackend(name, q.has('threads') ? int('threads', 1) : undefined)

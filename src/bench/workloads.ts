@@ -33,9 +33,12 @@ const LR = 0.01 // small enough that the repeats keep training a sane model
 
 export interface WorkloadPlan {
   batch: number
-  warmup: number // untimed runs of each workload first (shader compilation, allocator growth)
+  // Untimed runs of each workload first: shader compilation, XNNPACK set-up, allocator growth. The
+  // attack workloads warm up with a 1-iteration attack: the same kernels on the same shapes.
+  warmup: number
   reps: number // timed runs of each workload
   workloads: WorkloadName[]
+  repsFor?: Partial<Record<WorkloadName, number>> // fewer timed runs for the slowest workloads
 }
 
 export interface Timing {
@@ -99,23 +102,23 @@ export function toTiming(workload: WorkloadName, batch: number, ms: number[], cp
   }
 }
 
-/** Runs `f` warm-up + reps times and returns the timed runs' wall (and CPU) milliseconds. */
-async function timeRuns(name: string, plan: WorkloadPlan, host: Host, f: () => Promise<void>): Promise<{ ms: number[]; cpuMs?: number[] }> {
+/** Runs `warm` warm-up times, then `f` reps times; returns the timed runs' wall (and CPU) milliseconds. */
+async function timeRuns(name: string, warmup: number, reps: number, host: Host, warm: () => Promise<void>, f: () => Promise<void>): Promise<{ ms: number[]; cpuMs?: number[] }> {
   const log = host.log ?? (() => {})
-  for (let i = 0; i < plan.warmup; i++) {
+  for (let i = 0; i < warmup; i++) {
     const t0 = performance.now()
-    await f()
-    log(`  ${name}: warm-up ${i + 1}/${plan.warmup} ${(performance.now() - t0).toFixed(0)} ms`)
+    await warm()
+    log(`  ${name}: warm-up ${i + 1}/${warmup} ${(performance.now() - t0).toFixed(0)} ms`)
   }
   const ms: number[] = []
   const cpuMs: number[] = []
-  for (let i = 0; i < plan.reps; i++) {
+  for (let i = 0; i < reps; i++) {
     const c0 = host.cpuNow?.() ?? 0
     const t0 = performance.now()
     await f()
     ms.push(performance.now() - t0)
     cpuMs.push((host.cpuNow?.() ?? 0) - c0)
-    log(`  ${name}: run ${i + 1}/${plan.reps} ${ms[i].toFixed(0)} ms${host.cpuNow ? ` (CPU ${cpuMs[i].toFixed(0)} ms)` : ''}`)
+    log(`  ${name}: run ${i + 1}/${reps} ${ms[i].toFixed(0)} ms${host.cpuNow ? ` (CPU ${cpuMs[i].toFixed(0)} ms)` : ''}`)
   }
   return host.cpuNow ? { ms, cpuMs } : { ms }
 }
@@ -135,37 +138,67 @@ export async function runWorkloads(model: Model, set: CifarSet, plan: WorkloadPl
   const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(1) }
   const timings: Timing[] = []
   let before: MemorySnapshot | null = null
+  let after: MemorySnapshot | null = null
   let steps = 0
   let lastLoss: number | null = null
 
   const step = async (attack: TrainAttack) => {
     lastLoss = await trainStep(stepper, batch, attack, LR)
     if (!Number.isFinite(lastLoss)) throw new Error(`training loss is ${lastLoss}`)
-    if (before) steps++
-    else before = memorySnapshot() // after the first step: the momentum buffers now exist
+    if (before) {
+      steps++
+      after = memorySnapshot()
+    } else before = memorySnapshot() // after the first step: the momentum buffers now exist
+  }
+
+  const evalSet = head(set, plan.batch)
+  const robustEval = (attack: EvalAttackOptions) => async () => {
+    await evaluate(model, evalSet, attack, { batchSize: plan.batch, seed: 0, exampleCount: 0 })
+  }
+  const run: Record<WorkloadName, [warm: () => Promise<void>, timed: () => Promise<void>]> = {
+    forward: [forwardOnce, forwardOnce],
+    clean: [() => step(CLEAN), () => step(CLEAN)],
+    pgd7: [() => step({ ...PGD7, steps: 1 }), () => step(PGD7)],
+    pgd20: [robustEval({ ...PGD20, steps: 1 }), robustEval(PGD20)],
+  }
+  async function forwardOnce() {
+    const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
+    const logits = forward(model, x, 'eval')
+    await logits.data() // waits for the GPU; WASM is done already
+    tf.dispose([x, logits])
   }
 
   for (const w of plan.workloads) {
-    let f: () => Promise<void>
-    if (w === 'forward') {
-      f = async () => {
-        const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
-        const logits = forward(model, x, 'eval')
-        await logits.data() // waits for the GPU; WASM is done already
-        tf.dispose([x, logits])
-      }
-    } else if (w === 'clean') f = () => step(CLEAN)
-    else if (w === 'pgd7') f = () => step(PGD7)
-    else {
-      const evalSet = head(set, plan.batch)
-      f = async () => {
-        await evaluate(model, evalSet, PGD20, { batchSize: plan.batch, seed: 0, exampleCount: 0 })
-      }
-    }
-    const { ms, cpuMs } = await timeRuns(LABELS[w], plan, host, f)
+    const [warm, timed] = run[w]
+    const { ms, cpuMs } = await timeRuns(LABELS[w], plan.warmup, plan.repsFor?.[w] ?? plan.reps, host, warm, timed)
     timings.push(toTiming(w, plan.batch, ms, cpuMs))
   }
-  const memory = before ? { steps, before, after: memorySnapshot() } : null
+  const memory = before && after ? { steps, before, after } : null
   stepper.sgd.dispose()
   return { timings, memory, lastLoss }
+}
+
+export interface SoakSample {
+  step: number
+  memory: MemorySnapshot
+  loss: number
+}
+
+/**
+ * Many PGD-7 training steps in a row on one batch, sampling memory every `every` steps: tensors
+ * and bytes must stay flat over the run (the issue's target: flat over 1,000 steps).
+ */
+export async function memorySoak(model: Model, set: CifarSet, o: { batch: number; steps: number; every: number }, host: Host = {}): Promise<SoakSample[]> {
+  const batch = firstBatch(set, o.batch)
+  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(2) }
+  const samples: SoakSample[] = []
+  for (let s = 1; s <= o.steps; s++) {
+    const loss = await trainStep(stepper, batch, PGD7, LR)
+    if (s === 1 || s % o.every === 0 || s === o.steps) {
+      samples.push({ step: s, memory: memorySnapshot(), loss })
+      host.log?.(`  soak step ${s}/${o.steps}: ${samples.at(-1)!.memory.numTensors} tensors, loss ${loss.toFixed(3)}`)
+    }
+  }
+  stepper.sgd.dispose()
+  return samples
 }
