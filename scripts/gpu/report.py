@@ -1,0 +1,35 @@
+"""Prints the GPU measurement: tfjs-webgpu (Dawn, Node) against eager PyTorch on the same machine,
+images/s per workload and their ratio, and writes both runs plus the ratios to one JSON file.
+  python3 scripts/gpu/report.py webgpu.json torch.json [combined.json]
+"""
+import json, sys
+
+LABELS = {'forward': 'forward', 'clean': 'clean train step', 'pgd7': 'PGD-7 train step', 'pgd20': 'PGD-20 robust eval'}
+
+
+def main():
+    tfjs = json.load(open(sys.argv[1]))
+    torch_runs = json.load(open(sys.argv[2]))
+    ref = next((r for r in torch_runs if r['plan']['batch'] == tfjs['plan']['batch']), torch_runs[0])
+    by = {t['workload']: t for t in ref['timings']}
+    print(f"tfjs {tfjs['versions'].get('tfjs')} webgpu on: {tfjs.get('adapter')}")
+    print(f"{ref['backend']} {ref['versions'].get('torch')} on: {ref.get('adapter')}")
+    print(f"batch {tfjs['plan']['batch']}, median of {tfjs['plan']['reps']} (tfjs) / {ref['plan']['reps']} (torch) runs after warm-up")
+    print(f"{'workload':<20} {'tfjs-webgpu img/s':>18} {'torch img/s':>12} {'ratio':>7}")
+    ratios = {}
+    for t in tfjs['timings']:
+        r = by.get(t['workload'])
+        ratio = t['imagesPerSec'] / r['imagesPerSec'] if r else None
+        ratios[t['workload']] = ratio
+        print(f"{LABELS[t['workload']]:<20} {t['imagesPerSec']:>18.1f} {r['imagesPerSec'] if r else float('nan'):>12.1f} "
+              f"{'%.3fx' % ratio if ratio else '-':>7}")
+    if tfjs.get('memory'):
+        m = tfjs['memory']
+        print(f"tfjs tensors {m['before']['numTensors']} -> {m['after']['numTensors']} over {m['steps']} steps, "
+              f"GPU bytes {m['before'].get('numBytesInGPU')} -> {m['after'].get('numBytesInGPU')}")
+    if len(sys.argv) > 3:
+        json.dump({'tfjs': tfjs, 'torch': ref, 'ratios': ratios}, open(sys.argv[3], 'w'), indent=2)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The GPU measurement: the benchmark workloads (the app's PGD-7 training step among them) through
+# @tensorflow/tfjs-backend-webgpu on Dawn in Node, and the same workloads in eager PyTorch CUDA, on
+# one Linux x86-64 machine with an NVIDIA GPU, no internet, no Node and no Chromium; then the ratio.
+#
+#   here:        npx tsx scripts/gpu/pack.ts        # bench/out/gpu/payload.tar.xz (~32 MiB)
+#   GPU machine: bash scripts/gpu/run.sh            # device tool: carry ['bench/out/gpu']
+#   local test (SwiftShader Vulkan + PyTorch CPU):
+#     ADVTUNE_VK=swiftshader bash scripts/gpu/run.sh --batch 2 --warmup 0 --reps 1 --workloads forward,pgd7
+#
+# Options: --batch N (128) --warmup N (2) --reps N (5) --workloads forward,clean,pgd7,pgd20
+# Env: ADVTUNE_VK=swiftshader (test on Chromium's SwiftShader), PYTHON (interpreter with torch),
+#      ADVTUNE_DAWN_FLAGS (Dawn toggles, e.g. backend=vulkan), OUT (results folder).
+# Results in $OUT (else bench/out/gpu/results): torch.json webgpu.json gpu.json report.txt log.txt
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PACK=${ADVTUNE_GPU_PACK:-$REPO/bench/out/gpu/payload.tar.xz}
+WORK=${ADVTUNE_GPU_WORK:-/tmp/advtune-gpu}
+RES=${OUT:-$REPO/bench/out/gpu/results}
+BATCH=128 WARMUP=2 REPS=5 WORKLOADS=forward,clean,pgd7,pgd20
+while [ $# -gt 0 ]; do
+  case $1 in
+    --batch) BATCH=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --workloads) WORKLOADS=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 64 ;;
+  esac
+done
+mkdir -p "$RES"
+exec > >(tee "$RES/log.txt") 2>&1
+say() { echo "== $*"; }
+
+# --- the payload: Node, the bundled tfjs side, Dawn, Vulkan/GL loaders, weights, test images
+[ -f "$PACK" ] || { echo "no $PACK: run 'npx tsx scripts/gpu/pack.ts' first (and carry bench/out/gpu)"; exit 66; }
+rm -rf "$WORK" && mkdir -p "$WORK"
+# Python's tarfile reads .xz where no xz binary is installed.
+python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PACK" "$WORK" || exit 65
+NODE="$WORK/bin/node"
+STEP=(env "$NODE" "$WORK/webgpu-step.mjs")
+say "machine: $(uname -m), $(nproc) cores; node $("$NODE" --version)"
+command -v nvidia-smi >/dev/null && nvidia-smi -L
+
+# --- Vulkan: the loader from the payload where the system has none; NVIDIA's driver manifest
+mkdir -p "$WORK/sys"
+for f in "$WORK"/debs/*.deb; do dpkg-deb -x "$f" "$WORK/sys"; done
+SYSLIB="$WORK/sys/usr/lib/x86_64-linux-gnu"
+if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+  export LD_LIBRARY_PATH="$SYSLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  say "no system Vulkan loader: using the payload's (Debian libvulkan1 + libglvnd)"
+fi
+[ -d /usr/local/nvidia/lib64 ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/nvidia/lib64"
+
+if [ "${ADVTUNE_VK:-}" = swiftshader ]; then
+  export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
+  PROBE=(--probe)
+elif [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
+  for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
+           /etc/vulkan/icd.d/nvidia_icd.json /usr/local/share/vulkan/icd.d/nvidia_icd.json; do
+    [ -f "$f" ] && { export VK_ICD_FILENAMES=$f VK_DRIVER_FILES=$f; break; }
+  done
+  if [ -z "${VK_ICD_FILENAMES:-}" ]; then
+    # No manifest shipped: point the loader at the driver's Vulkan entry library ourselves.
+    lib=$(ldconfig -p | awk '/libGLX_nvidia.so.0/ {print $NF; exit}')
+    [ -z "$lib" ] && lib=$(ls /usr/local/nvidia/lib64/libGLX_nvidia.so.0 /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0 2>/dev/null | head -1)
+    if [ -n "$lib" ]; then
+      printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" >"$WORK/nvidia_icd.json"
+      export VK_ICD_FILENAMES="$WORK/nvidia_icd.json" VK_DRIVER_FILES="$WORK/nvidia_icd.json"
+    fi
+  fi
+  PROBE=(--probe --require-hardware)
+else
+  PROBE=(--probe --require-hardware)
+fi
+say "Vulkan ICD: ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-none found}}"
+
+if ! "${STEP[@]}" "${PROBE[@]}"; then
+  if [ "$(id -u)" = 0 ] && [ "${ADVTUNE_VK:-}" != swiftshader ]; then
+    # The device tool's documented recipe: unpack the loader and libglvnd into / and refresh ld.so.
+    say "no hardware adapter; unpacking the Vulkan/GL loaders into / and retrying"
+    for f in "$WORK"/debs/*.deb; do dpkg -x "$f" /; done
+    ldconfig
+  fi
+  if ! VK_LOADER_DEBUG=error,warn "${STEP[@]}" "${PROBE[@]}"; then
+    say "Dawn found no suitable adapter; the PyTorch side runs alone"
+    NO_WEBGPU=1
+  fi
+fi
+
+# --- PyTorch (eager), same weights, images and workloads
+PY=${PYTHON:-python3}
+"$PY" -c 'import torch' 2>/dev/null || PY=/usr/bin/python3
+if "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  TORCH=(--device cuda)
+else
+  TORCH=(--device cpu --threads "$(nproc)")
+  say "PyTorch sees no CUDA device: measuring PyTorch on the CPU instead"
+fi
+say "PyTorch: ${TORCH[*]}"
+timeout 300 "$PY" "$REPO/scripts/bench/torch_bench.py" "${TORCH[@]}" --weights "$WORK/data/resnet20.safetensors" \
+  --data "$WORK/data/test_head.bin" --batches "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" \
+  --out "$RES/torch.json" || say "PyTorch side failed (exit $?)"
+
+# --- tfjs on WebGPU (Dawn)
+if [ -z "${NO_WEBGPU:-}" ]; then
+  say "tfjs-webgpu: batch $BATCH, warm-up $WARMUP, $REPS runs"
+  timeout 480 "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" \
+    --batch "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" --out "$RES/webgpu.json" \
+    || say "tfjs-webgpu side failed (exit $?)"
+fi
+
+if [ -f "$RES/webgpu.json" ] && [ -f "$RES/torch.json" ]; then
+  python3 "$REPO/scripts/gpu/report.py" "$RES/webgpu.json" "$RES/torch.json" "$RES/gpu.json" | tee "$RES/report.txt"
+else
+  say "incomplete: $(ls "$RES")"
+  exit 1
+fi

@@ -1,0 +1,84 @@
+// The GPU measurement's tfjs side: the benchmark workloads (the app's PGD-7 `trainStep` among
+// them) on @tensorflow/tfjs-backend-webgpu in Node, through Dawn on the machine's Vulkan driver.
+// Run by scripts/gpu/run.sh from the bundle that scripts/gpu/pack.ts makes; in the repo:
+//   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json LD_LIBRARY_PATH=/usr/lib/chromium \
+//   npx tsx scripts/gpu/webgpu-step.ts --weights W --data test_batch.bin --batch 4 --reps 1
+// --probe only prints the adapter (exit 2 without one, 3 if it is a software fallback and
+// --require-hardware is given).
+
+import './dawn-navigator' // first: tfjs-backend-webgpu looks for navigator.gpu when it loads
+import { readFileSync, writeFileSync } from 'node:fs'
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-webgpu'
+import { ensureGradients } from '../../src/core/backend/register-gradients'
+import { readCheckpoint } from '../../src/core/checkpoint'
+import { parseCifarBin, IMAGE_BYTES } from '../../src/core/data/cifar'
+import { disposeModel } from '../../src/core/model/resnet'
+import { modelFromStateDict } from '../../src/core/model/weights'
+import type { BackendRun } from '../../src/bench/result'
+import { runWorkloads, WORKLOADS, type WorkloadName } from '../../src/bench/workloads'
+import { list, num, parseArgs, str } from '../bench/args'
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean }
+  limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number }
+}
+
+async function describeAdapter(): Promise<{ name: string; fallback: boolean } | null> {
+  const gpu = (globalThis.navigator as unknown as { gpu: { requestAdapter(o?: object): Promise<AdapterLike | null> } }).gpu
+  const a = await gpu.requestAdapter({ powerPreference: 'high-performance' })
+  if (!a) return null
+  const i = a.info ?? {}
+  const name = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ') || 'unknown adapter'
+  const fallback = Boolean(i.isFallbackAdapter ?? a.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe/i.test(name)
+  return { name, fallback }
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2))
+  const adapter = await describeAdapter()
+  const log = (s: string) => process.stderr.write(`[node-webgpu] ${s}\n`)
+  log(`adapter: ${adapter ? `${adapter.name}${adapter.fallback ? ' (software)' : ''}` : 'none'}`)
+  if (!adapter) return process.exit(2)
+  if (a['require-hardware'] && adapter.fallback) return process.exit(3)
+  if (a.probe) return process.exit(0)
+
+  const plan = { batch: num(a, 'batch', 128), warmup: num(a, 'warmup', 1), reps: num(a, 'reps', 5), workloads: list(a, 'workloads', WORKLOADS) as WorkloadName[] }
+  const t0 = performance.now()
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs WebGPU backend failed to start')
+  await tf.ready()
+  await ensureGradients()
+  if (tf.getBackend() !== 'webgpu') throw new Error(`tfjs runs on ${tf.getBackend()}, not webgpu`)
+  const weights = str(a, 'weights', '')
+  const model = modelFromStateDict(readCheckpoint(new Uint8Array(readFileSync(weights)), weights))
+  const bytes = new Uint8Array(readFileSync(str(a, 'data', '')))
+  const set = parseCifarBin(bytes.subarray(0, Math.min(bytes.length, plan.batch * (IMAGE_BYTES + 1))))
+  const setupMs = performance.now() - t0
+  const r = await runWorkloads(model, set, plan, { log })
+  disposeModel(model)
+  const run: BackendRun = {
+    id: 'node-webgpu',
+    env: 'node',
+    backend: tf.getBackend(),
+    threads: null,
+    adapter: adapter.name + (adapter.fallback ? ' (software)' : ''),
+    plan,
+    ...r,
+    setupMs,
+    versions: { node: process.versions.node, tfjs: tf.version_core },
+  }
+  const out = str(a, 'out', '')
+  if (out) writeFileSync(out, JSON.stringify(run, null, 2))
+  for (const t of r.timings) log(`${t.workload}: ${t.imagesPerSec.toPrecision(3)} images/s (median of ${t.ms.length}, batch ${t.batch})`)
+  // Dawn keeps the event loop alive after the work is done, and tearing it down at exit with the
+  // device still alive crashes (SIGSEGV): release the backend (which destroys the device) first.
+  tf.removeBackend('webgpu')
+  await new Promise((r) => setTimeout(r, 100))
+  process.exit(0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
