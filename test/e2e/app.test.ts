@@ -1,14 +1,14 @@
 // The app end to end in headless Chromium, against the production build, on the WebGPU backend
 // (`?backend=webgpu` forces it; here the adapter is SwiftShader's, elsewhere a GPU): load, drag
 // the schedule, train two tiny runs, compare, download, reload, import a broken checkpoint, with
-// no console error anywhere. The steps share one page and run in order; each also saves the
-// README's screenshots (docs/screenshots/).
+// no console error anywhere. The steps share one page and run in order; they also take the
+// README's screenshots (written to docs/screenshots/ with UPDATE_SCREENSHOTS=1, see helpers.ts).
 //
 // Workloads are tiny because WebGPU on a software adapter is ~100x slower than on a GPU: ResNet-20,
 // 8 and 4 training images in batches of 2 (4 and 2 steps), FGSM on 8 evaluation images.
 
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Download, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,7 +32,6 @@ let draggedSchedule: ControlPoint[] = []
 let run1Weights: Buffer | null = null
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true })
   app = await buildAndServe()
   browser = await launchBrowser()
   page = await browser.context.newPage()

@@ -2,7 +2,7 @@
 // `vite preview` (the COOP/COEP headers of vite.config.ts), drives Debian's Chromium with WebGPU
 // enabled through playwright-core, and records every console error and uncaught page error.
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,7 +10,12 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { build, preview } from 'vite'
 
 export const REPO = resolve(import.meta.dirname, '../..')
-export const SCREENSHOTS = join(REPO, 'docs/screenshots')
+/**
+ * Where the tests save their screenshots: the README's (docs/screenshots) with
+ * UPDATE_SCREENSHOTS=1, else git-ignored test-results/, so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS = join(REPO, process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/e2e-screenshots')
+mkdirSync(SCREENSHOTS, { recursive: true })
 
 // The flags DEVELOPERS.md and bench/FINDINGS.md name: WebGPU needs --enable-unsafe-webgpu (here it
 // gets SwiftShader's software adapter); the rest keep a headless run quiet and offline.
