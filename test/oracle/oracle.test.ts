@@ -6,13 +6,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { serializeSafetensors } from '../../src/core/checkpoint'
+import { parseSafetensors, serializeSafetensors } from '../../src/core/checkpoint'
+import { gatherBatch } from '../../src/core/data/batches'
+import { createRng } from '../../src/core/rng'
+import { Sgd } from '../../src/core/train/sgd'
 import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/config'
 import { head } from '../../src/core/data/cifar'
 import { modelFromStateDict, stateDictFromModel } from '../../src/core/model/weights'
 import { PRESETS } from '../../src/core/schedule'
-import { evaluate, predictLogits } from '../../src/core/train/evaluate'
-import { fineTune } from '../../src/core/train/finetune'
+import { evaluate, evalForward, predictLogits } from '../../src/core/train/evaluate'
+import { fineTune, trainStep } from '../../src/core/train/finetune'
 import { checkpointPath, loadStateDict, loadTestSet, loadTrainSet, PYTHON, REPO, TEST_BIN, useWasm } from '../helpers/engine'
 
 const tmp = mkdtempSync(join(tmpdir(), 'advtune-oracle-'))
@@ -72,5 +75,37 @@ describe('fine-tuned weights go back to PyTorch', () => {
     const ref = torch('pgd', { weights: file, n: 200, eps: 4 / 255, step: 1 / 255, steps: 5 })
     expect(ref.clean).toBe(final.clean)
     expect(Math.abs(ref.robust - final.robust)).toBeLessThanOrEqual(0.01)
+  })
+})
+
+describe('training agrees with PyTorch', () => {
+  it('two SGD steps with train-mode BatchNorm give the same losses, weights and running statistics', async () => {
+    // Clean steps (no attack, no augmentation) on the first 32 test images: every parameter
+    // gradient, the momentum/weight-decay update and BatchNorm's running averages in one check.
+    const n = 32
+    const [lr, momentum, wd] = [0.05, 0.9, 5e-4]
+    const model = modelFromStateDict(loadStateDict('resnet20'))
+    const stepper = { model, sgd: new Sgd(model.trainable, momentum, wd), fwd: evalForward(model), rng: createRng(0) }
+    const batch = gatherBatch(loadTestSet(), Array.from({ length: n }, (_, i) => i), null)
+    const none = { kind: 'none' as const, eps255: 0, stepSize255: 1, steps: 1 }
+    const ours = [await trainStep(stepper, batch, none, lr), await trainStep(stepper, batch, none, lr)]
+    const file = join(tmp, 'torch-trained.safetensors')
+    const ref = torch('train', { weights: checkpointPath('resnet20'), n, lr, momentum, wd, steps: 2, out: file }) as unknown as { losses: number[] }
+    expect(ours[0]).toBeCloseTo(ref.losses[0], 4)
+    expect(ours[1]).toBeCloseTo(ref.losses[1], 4)
+    const theirs = parseSafetensors(new Uint8Array(readFileSync(file)))
+    const mine = await stateDictFromModel(model)
+    expect(new Set(mine.keys())).toEqual(new Set(theirs.keys()))
+    for (const [name, t] of theirs) {
+      const a = mine.get(name)!.data
+      const b = t.data
+      if (t.dtype === 'I64') {
+        expect(a, name).toEqual(b)
+        continue
+      }
+      let worst = 0
+      for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)) / (1e-3 + Math.abs(b[i] as number)))
+      expect(worst, name).toBeLessThan(1e-3)
+    }
   })
 })

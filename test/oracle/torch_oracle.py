@@ -4,7 +4,9 @@ The CIFAR ResNet of akamaster/pytorch_resnet_cifar10 written out again in PyTorc
 the same files the app loads, evaluated on the same CIFAR-10 binary files. Subcommands:
   logits   --weights W --data test_batch.bin --n N --out logits.f32     raw float32 [N,10]
   pgd      --weights W --data test_batch.bin --n N --eps E --step S --steps K   (no random start)
-  accuracy --weights W --data test_batch.bin --n N [--strict-check]
+  accuracy --weights W --data test_batch.bin --n N
+  train    --weights W --data test_batch.bin --n N --lr LR --momentum M --wd WD --steps K --out S
+           K clean SGD steps on the first N images (BatchNorm in train mode), state_dict → S
 Weights: .safetensors (read with json+struct, no extra package) or a torch.save file.
 Prints one JSON object on stdout.
 """
@@ -102,6 +104,21 @@ def read_cifar(path, n):
     return x, labels
 
 
+def write_safetensors(path, sd):
+    header, blobs, offset = {}, [], 0
+    for name, t in sd.items():
+        a = t.detach().contiguous().numpy()
+        dtype = {np.dtype('float32'): 'F32', np.dtype('int64'): 'I64'}[a.dtype]
+        b = a.astype(a.dtype.newbyteorder('<')).tobytes()
+        header[name] = {'dtype': dtype, 'shape': list(a.shape), 'data_offsets': [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b' ' * (-len(h) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
+
+
 def pgd(model, x, y, eps, step, steps):
     xa = x.clone()
     for _ in range(steps):
@@ -115,7 +132,10 @@ def pgd(model, x, y, eps, step, steps):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('cmd', choices=['logits', 'pgd', 'accuracy'])
+    p.add_argument('cmd', choices=['logits', 'pgd', 'accuracy', 'train'])
+    p.add_argument('--lr', type=float, default=0.01)
+    p.add_argument('--momentum', type=float, default=0.9)
+    p.add_argument('--wd', type=float, default=5e-4)
     p.add_argument('--weights', required=True)
     p.add_argument('--data', required=True)
     p.add_argument('--n', type=int, default=10000)
@@ -139,6 +159,18 @@ def main():
         with torch.no_grad():
             pred = torch.cat([model(x[i:i + 500]).argmax(1) for i in range(0, len(y), 500)])
         result['accuracy'] = (pred == y).float().mean().item()
+    elif a.cmd == 'train':
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum, weight_decay=a.wd)
+        losses = []
+        for _ in range(a.steps):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        write_safetensors(a.out, model.state_dict())
+        result['losses'] = losses
     else:
         correct_clean = correct_robust = 0
         for i in range(0, len(y), 100):
