@@ -26,7 +26,7 @@ import { measureApp, type AppMetrics } from './bench/app'
 import { list, num, parseArgs } from './bench/args'
 import { OUT_DIR, REPO, TEST_BIN, WEIGHTS } from './bench/assets'
 import { launchChromium, runBenchPage, serveDev } from './bench/browser'
-import { memoryTable, ratios, speedTable } from './bench/report'
+import { memoryTable, ratios, ratioTable, speedTable } from './bench/report'
 
 const PARTS = ['node', 'chromium', 'torch', 'profile', 'memory', 'app'] as const
 type Part = (typeof PARTS)[number]
@@ -87,7 +87,7 @@ async function torch(batches: number[]): Promise<BackendRun[]> {
   for (const threads of [...new Set([1, nproc])]) {
     const out = join(OUT_DIR, `torch-${threads}t.json`)
     log(`== PyTorch CPU, ${threads} thread(s), batches ${batches.join(', ')}`)
-    const args = ['scripts/bench/torch_bench.py', '--weights', WEIGHTS, '--data', TEST_BIN, '--threads', String(threads), '--batches', batches.join(','), '--warmup', '1', '--reps', quick ? '3' : '5', '--out', out]
+    const args = ['scripts/bench/torch_bench.py', '--weights', WEIGHTS, '--data', TEST_BIN, '--threads', String(threads), '--batches', batches.join(','), '--warmup', '1', '--reps', quick ? '3' : '7', '--out', out]
     try {
       await child(PYTHON, args, 'torch_bench.py', torchEnv)
       runs.push(...readJson<BackendRun[]>(out))
@@ -189,6 +189,7 @@ async function main() {
 
   console.log(`\nimages/s, median [slowest–fastest run], and × PyTorch CPU (same batch and threads); load ${machine.loadavgStart.map((l) => l.toFixed(1)).join('/')} → ${machine.loadavgEnd.map((l) => l.toFixed(1)).join('/')}`)
   console.log(speedTable(runs, rs))
+  console.log('\nadvtune ÷ PyTorch CPU, same batch and threads:\n' + ratioTable(rs))
   console.log('\n' + memoryTable(runs))
   if (prof) {
     const p = prof as { batch: number; stepMs: number; byKernel: { kernel: string; calls: number; ms: number; share: number }[] }
@@ -204,7 +205,7 @@ async function main() {
   const am = app as AppMetrics | null
   if (am) {
     const kb = (n: number) => `${(n / 1024).toFixed(0)} kB`
-    console.log(`\napp (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; JS fetched before the baseline ${kb(am.fetchedJsBytes)}`)
+    console.log(`\napp (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; page JS transferred before the baseline ${kb(am.pageJsTransferBytes)}`)
     console.log(`  start-up: backend ready ${am.startup.backendReadyMs.toFixed(0)} ms, model ready ${am.startup.modelReadyMs.toFixed(0)} ms, baseline ${am.startup.baselineMs.toFixed(0)} ms after navigation`)
     console.log(`  training (${am.training.steps} steps in ${(am.training.windowMs / 1000).toFixed(0)} s): longest main-thread task ${am.training.longestTaskMs.toFixed(0)} ms (${am.training.longTasks} over 50 ms), ${am.training.fps.toFixed(1)} frames/s, worst frame gap ${am.training.worstFrameGapMs.toFixed(0)} ms; idle: ${am.idle.fps.toFixed(1)} frames/s`)
     const worst = [...am.training.tasks].sort((x, y) => y.durationMs - x.durationMs).slice(0, 6)

@@ -21,7 +21,7 @@ export interface ShippedFile {
 export interface AppMetrics {
   buildMs: number
   shipped: { js: ShippedFile[]; jsBytes: number; jsGzipBytes: number; wasmBytes: number; cssBytes: number }
-  fetchedJsBytes: number // JS bytes the page and its worker actually downloaded before the baseline
+  pageJsTransferBytes: number // JS bytes sent to the page's main thread before the baseline (as served; the worker's own requests are not seen)
   backend: string
   adapter: string
   startup: { firstContentfulPaintMs: number | null; backendReadyMs: number; modelReadyMs: number; baselineMs: number }
@@ -139,10 +139,9 @@ export async function measureApp(opts: { windowMs: number; log: (s: string) => v
     browser = await launchChromium()
     const page = await browser.context.newPage()
     pipeConsole(page, 'app', (s) => log(s.slice(0, 300)))
-    let fetchedJsBytes = 0
-    // Dedicated workers' requests reach the context, not only the page.
+    let pageJsTransferBytes = 0
     browser.context.on('requestfinished', (r) => {
-      if (/\.m?js(\?|$)/.test(r.url())) void r.sizes().then((s) => (fetchedJsBytes += s.responseBodySize))
+      if (/\.m?js(\?|$)/.test(r.url())) void r.sizes().then((s) => (pageJsTransferBytes += s.responseBodySize))
     })
     await page.addInitScript({ content: PROBE })
     // An uncaught page error ends the measurement at once instead of at the timeout.
@@ -203,7 +202,7 @@ export async function measureApp(opts: { windowMs: number; log: (s: string) => v
     return {
       buildMs,
       shipped,
-      fetchedJsBytes,
+      pageJsTransferBytes,
       backend: worker.backend,
       adapter: worker.adapter,
       startup,

@@ -10,6 +10,7 @@ export interface Ratio {
   workload: WorkloadName
   batch: number
   ratio: number // advtune images/s ÷ PyTorch images/s (medians)
+  best: number // the same from each side's fastest run (steadier on a shared machine)
 }
 
 /**
@@ -29,7 +30,7 @@ export function ratios(runs: BackendRun[], allThreads: number): Ratio[] {
     if (!peer) continue
     for (const t of r.timings) {
       const p = peer.timings.find((x) => x.workload === t.workload)
-      if (p) out.push({ run: r.id, torch: `${peer.id} b${peer.plan.batch}`, workload: t.workload, batch: t.batch, ratio: t.imagesPerSec / p.imagesPerSec })
+      if (p) out.push({ run: r.id, torch: `${peer.id} b${peer.plan.batch}`, workload: t.workload, batch: t.batch, ratio: t.imagesPerSec / p.imagesPerSec, best: t.imagesPerSecMax / p.imagesPerSecMax })
     }
   }
   return out
@@ -37,6 +38,7 @@ export function ratios(runs: BackendRun[], allThreads: number): Ratio[] {
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2))
 const pad = (s: string, n: number) => s.padEnd(n)
+export const fmtRatio = (r: number) => `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}x`
 
 /** Runs × workloads: median images/s with [slowest–fastest run], and the ratio to PyTorch. */
 export function speedTable(runs: BackendRun[], rs: Ratio[]): string {
@@ -53,25 +55,44 @@ export function speedTable(runs: BackendRun[], rs: Ratio[]): string {
         const t = r.timings.find((x) => x.workload === w)
         if (!t) return '-'
         const ratio = rs.find((x) => x.run === r.id && x.workload === w)
-        return `${fmt(t.imagesPerSec)} [${fmt(t.imagesPerSecMin)}–${fmt(t.imagesPerSecMax)}]${ratio ? ` ${ratio.ratio.toFixed(2)}x` : ''}`
+        return `${fmt(t.imagesPerSec)} [${fmt(t.imagesPerSecMin)}–${fmt(t.imagesPerSecMax)}]${ratio ? ` ${fmtRatio(ratio.ratio)}` : ''}`
       }),
     ]
   })
+  return table(head, rows)
+}
+
+/** A Markdown table, padded so it also reads in a terminal. */
+export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) => cells.map((c, i) => pad(c ?? '', widths[i])).join(' | ')
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n')
+  const line = (cells: string[]) => `| ${head.map((_, i) => pad(cells[i] ?? '', widths[i])).join(' | ')} |`
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
+}
+
+/** advtune ÷ PyTorch per run and workload: from the medians, and from the fastest runs. */
+export function ratioTable(rs: Ratio[]): string {
+  const runs = [...new Set(rs.map((r) => r.run))]
+  const rows = runs.map((run) => {
+    const of = rs.filter((r) => r.run === run)
+    return [run, of[0].torch, ...WORKLOADS.map((w) => {
+      const r = of.find((x) => x.workload === w)
+      return r ? `${fmtRatio(r.ratio)} (best ${fmtRatio(r.best)})` : '-'
+    })]
+  })
+  return table(['run', 'PyTorch peer', ...WORKLOADS.map((w) => LABELS[w])], rows)
 }
 
 const mb = (n: number | undefined) => (n == null ? '-' : `${(n / 2 ** 20).toFixed(1)} MiB`)
 
 /** Tensor count and bytes before and after the timed training steps of every tfjs run. */
 export function memoryTable(runs: BackendRun[]): string {
-  const lines = ['run | steps | tensors before → after | tensor bytes before → after | GPU / WASM heap before → after']
+  const rows: string[][] = []
   for (const r of runs) {
     const m = r.memory
     if (!m || r.env === 'python') continue
-    const heap = m.before.numBytesInGPU != null ? [m.before.numBytesInGPU, m.after.numBytesInGPU] : [m.before.wasmHeapBytes, m.after.wasmHeapBytes]
-    lines.push(`${r.id} | ${m.steps} | ${m.before.numTensors} → ${m.after.numTensors} | ${mb(m.before.numBytes)} → ${mb(m.after.numBytes)} | ${mb(heap[0])} → ${mb(heap[1])}`)
+    const gpu = m.before.numBytesInGPU != null
+    const heap = gpu ? [m.before.numBytesInGPU, m.after.numBytesInGPU] : [m.before.wasmHeapBytes, m.after.wasmHeapBytes]
+    rows.push([r.id, String(m.steps), `${m.before.numTensors} → ${m.after.numTensors}`, `${mb(m.before.numBytes)} → ${mb(m.after.numBytes)}`, `${gpu ? 'GPU' : 'WASM heap'} ${mb(heap[0])} → ${mb(heap[1])}`])
   }
-  return lines.join('\n')
+  return table(['run', 'PGD-7 steps between', 'tensors', 'tensor bytes', 'backend memory'], rows)
 }

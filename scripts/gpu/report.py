@@ -21,8 +21,8 @@ def main():
         r = by.get(t['workload'])
         ratio = t['imagesPerSec'] / r['imagesPerSec'] if r else None
         ratios[t['workload']] = ratio
-        print(f"{LABELS[t['workload']]:<20} {t['imagesPerSec']:>18.1f} {r['imagesPerSec'] if r else float('nan'):>12.1f} "
-              f"{'%.3fx' % ratio if ratio else '-':>7}")
+        print(f"{LABELS[t['workload']]:<20} {t['imagesPerSec']:>18.4g} {r['imagesPerSec'] if r else float('nan'):>12.4g} "
+              f"{'%.3gx' % ratio if ratio else '-':>7}")
     if tfjs.get('memory'):
         m = tfjs['memory']
         print(f"tfjs tensors {m['before']['numTensors']} -> {m['after']['numTensors']} over {m['steps']} steps, "

@@ -44,7 +44,20 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
 
 # --- Vulkan: the loader from the payload where the system has none; NVIDIA's driver manifest
 mkdir -p "$WORK/sys"
-for f in "$WORK"/debs/*.deb; do dpkg-deb -x "$f" "$WORK/sys"; done
+# A .deb is an ar archive holding data.tar.*: Python unpacks it where dpkg-deb is missing.
+undeb() {
+  if command -v dpkg-deb >/dev/null; then dpkg-deb -x "$1" "$2"; return; fi
+  python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+b = open(sys.argv[1], 'rb').read(); i = 8
+while i < len(b):
+    name, size = b[i:i + 16].decode().strip().rstrip('/'), int(b[i + 48:i + 58])
+    if name.startswith('data.tar'):
+        tarfile.open(fileobj=io.BytesIO(b[i + 60:i + 60 + size])).extractall(sys.argv[2])
+    i += 60 + size + (size & 1)
+PY
+}
+for f in "$WORK"/debs/*.deb; do undeb "$f" "$WORK/sys"; done
 SYSLIB="$WORK/sys/usr/lib/x86_64-linux-gnu"
 if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
   export LD_LIBRARY_PATH="$SYSLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -79,7 +92,7 @@ if ! "${STEP[@]}" "${PROBE[@]}"; then
   if [ "$(id -u)" = 0 ] && [ "${ADVTUNE_VK:-}" != swiftshader ]; then
     # The device tool's documented recipe: unpack the loader and libglvnd into / and refresh ld.so.
     say "no hardware adapter; unpacking the Vulkan/GL loaders into / and retrying"
-    for f in "$WORK"/debs/*.deb; do dpkg -x "$f" /; done
+    for f in "$WORK"/debs/*.deb; do undeb "$f" /; done
     ldconfig
   fi
   if ! VK_LOADER_DEBUG=error,warn "${STEP[@]}" "${PROBE[@]}"; then
@@ -95,6 +108,7 @@ if "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'
   TORCH=(--device cuda)
 else
   TORCH=(--device cpu --threads "$(nproc)")
+  export OMP_WAIT_POLICY=PASSIVE # as npm run bench: spin-waiting threads collapse on shared cores
   say "PyTorch sees no CUDA device: measuring PyTorch on the CPU instead"
 fi
 say "PyTorch: ${TORCH[*]}"
