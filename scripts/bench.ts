@@ -204,7 +204,7 @@ async function main() {
   }
   const am = app as AppMetrics | null
   if (am) {
-    const kb = (n: number) => `${(n / 1024).toFixed(0)} kB`
+    const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`
     console.log(`\napp (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; page JS transferred before the baseline ${kb(am.pageJsTransferBytes)}`)
     console.log(`  start-up: backend ready ${am.startup.backendReadyMs.toFixed(0)} ms, model ready ${am.startup.modelReadyMs.toFixed(0)} ms, baseline ${am.startup.baselineMs.toFixed(0)} ms after navigation`)
     console.log(`  training (${am.training.steps} steps in ${(am.training.windowMs / 1000).toFixed(0)} s): longest main-thread task ${am.training.longestTaskMs.toFixed(0)} ms (${am.training.longTasks} over 50 ms), ${am.training.fps.toFixed(1)} frames/s, worst frame gap ${am.training.worstFrameGapMs.toFixed(0)} ms; idle: ${am.idle.fps.toFixed(1)} frames/s`)
