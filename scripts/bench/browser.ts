@@ -3,42 +3,19 @@
 // localhost port, and Debian's Chromium through playwright-core with a fresh profile.
 
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer as netServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { createServer, preview, type InlineConfig } from 'vite'
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../lib/chromium'
 import { REPO } from './assets'
 
-export const CHROMIUM = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu', // without it navigator.gpu has no adapter (FINDINGS.md)
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 export interface Served {
   url: string // origin with a trailing '/'
   close(): Promise<void>
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = netServer()
-    s.unref()
-    s.on('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => res(port))
-    })
-  })
-}
 
 const base = (port: number): InlineConfig => ({
   configFile: join(REPO, 'vite.config.ts'),

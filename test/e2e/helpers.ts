@@ -3,11 +3,11 @@
 // enabled through playwright-core, and records every console error and uncaught page error.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { build, preview } from 'vite'
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../../scripts/lib/chromium'
 
 export const REPO = resolve(import.meta.dirname, '../..')
 /**
@@ -17,36 +17,12 @@ export const REPO = resolve(import.meta.dirname, '../..')
 export const SCREENSHOTS = join(REPO, process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/e2e-screenshots')
 mkdirSync(SCREENSHOTS, { recursive: true })
 
-// The flags DEVELOPERS.md and bench/FINDINGS.md name: WebGPU needs --enable-unsafe-webgpu (here it
-// gets SwiftShader's software adapter); the rest keep a headless run quiet and offline.
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 export interface App {
   url: string // origin with a trailing '/'
   close(): Promise<void>
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.unref()
-    s.on('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => res(port))
-    })
-  })
-}
 
 /** `vite build` of the working tree (public/ data and weights included), then `vite preview` of it. */
 export async function buildAndServe(): Promise<App> {
@@ -73,7 +49,7 @@ export interface Browser {
 export async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'advtune-e2e-profile-'))
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', // never download a browser
+    executablePath: CHROMIUM, // never download a browser
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1440, height: 900 },
