@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { readCheckpoint } from '../core/checkpoint'
 import { serializeSafetensors } from '../core/checkpoint/safetensors'
-import { TEST_SET_SIZE, type ModelName, type RunConfig } from '../core/config'
+import { TEST_SET_SIZE, totalSteps, type ModelName, type RunConfig } from '../core/config'
 import { concatSets, head, parseCifarBin, TEST_FILE, trainFilesFor, type CifarSet } from '../core/data/cifar'
 import { disposeModel, type Model } from '../core/model/resnet'
 import { specOf, countParams } from '../core/model/spec'
@@ -102,7 +102,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
     const started = performance.now()
     let status: FromWorker & { type: 'runEnded' }
     try {
-      post({ type: 'runStarted', runId, totalSteps: Math.floor(config.trainSize / config.batchSize) * config.epochs })
+      post({ type: 'runStarted', runId, totalSteps: totalSteps(config) })
       const r = await fineTune(active.model, data, config, schedule, {
         onStep: (info) => post({ type: 'step', runId, info }),
         onEval: (point) => post({ type: 'eval', runId, point }),
