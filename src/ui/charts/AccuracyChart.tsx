@@ -2,14 +2,31 @@
 // base model's accuracies as grey reference lines. The y axis is padded so that lines at 0 % or
 // 100 % (common on small evaluation subsets) stay visible off the axis and the frame.
 
-import { useMemo } from 'react'
+import { memo, useMemo } from 'react'
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { EvalPoint } from '../../core/train/types'
 import type { Run, XAxisUnit } from '../../store/types'
 import { accKey, accuracySeries, mergeSeries, xAxisEnd } from '../chartData'
 import { axisProps, tooltipProps } from './chartStyle'
 
-export function AccuracyChart({ runs, unit, baseline }: { runs: Run[]; unit: XAxisUnit; baseline: EvalPoint | null }) {
+interface Props {
+  runs: Run[]
+  unit: XAxisUnit
+  baseline: EvalPoint | null
+}
+
+// Step reports replace the run objects several times a second, but this chart only changes with
+// an evaluation: re-rendering recharts on every step was most of the page's main-thread time.
+const sameAccuracyInputs = (a: Props, b: Props) =>
+  a.unit === b.unit &&
+  a.baseline === b.baseline &&
+  a.runs.length === b.runs.length &&
+  a.runs.every((r, i) => {
+    const o = b.runs[i]
+    return r.id === o.id && r.evals === o.evals && r.name === o.name && r.color === o.color && r.totalSteps === o.totalSteps
+  })
+
+export const AccuracyChart = memo(function AccuracyChart({ runs, unit, baseline }: Props) {
   const runRows = useMemo(() => mergeSeries(accuracySeries(runs, unit)), [runs, unit])
   const hasData = runRows.length > 0
   // Before any run, the base model's two accuracies are the chart: two dots at step 0.
@@ -36,4 +53,4 @@ export function AccuracyChart({ runs, unit, baseline }: { runs: Run[]; unit: XAx
       </ResponsiveContainer>
     </div>
   )
-}
+}, sameAccuracyInputs)
