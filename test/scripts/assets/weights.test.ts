@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SetupError, silent } from '../../../scripts/assets/errors'
+import { silent } from '../../../scripts/assets/errors'
 import { CHECKPOINTS, LICENSE_FILE, LICENSE_SHA256, LICENSE_TEXT, MIRROR_SUBDIR } from '../../../scripts/assets/known'
 import { MANIFEST_FILE, resolvePretrainedDir, setupWeights } from '../../../scripts/assets/weights'
-import { listFiles, mtimes, removeTempDirs, repoRoot, tempDir } from '../helpers'
+import { listFiles, mtimes, removeTempDirs, repoRoot, setupError, tempDir } from '../helpers'
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 let mirror: string
@@ -30,16 +30,6 @@ function damagedMirror(file: string, how: 'flip' | 'truncate'): string {
   b[b.length >> 1] ^= 0x01
   writeFileSync(path, how === 'flip' ? b : readFileSync(path).subarray(0, b.length - 100))
   return dir
-}
-
-async function setupError(run: Promise<unknown>): Promise<SetupError> {
-  try {
-    await run
-  } catch (e) {
-    if (e instanceof SetupError) return e
-    throw e
-  }
-  throw new Error('expected a SetupError')
 }
 
 describe('setupWeights', () => {
