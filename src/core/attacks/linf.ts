@@ -46,10 +46,23 @@ function gradSign(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
   })
 }
 
+/** PGD's starting point: a uniform draw in the eps-ball (within [0, 1]) or the clean image. */
+export function pgdStart(x: tf.Tensor4D, o: PgdOptions, rng: Rng): tf.Tensor4D {
+  return o.randomStart ? tf.tidy(() => project(tf.add(x, uniformNoise(x.shape, o.eps, rng)) as tf.Tensor4D, x, o.eps)) : x.clone()
+}
+
 /** PGD-k: `steps` signed-gradient ascent steps, each projected back into the eps-ball. */
 export function pgd(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng): tf.Tensor4D {
   if (o.eps === 0) return x.clone()
-  let xa = o.randomStart ? tf.tidy(() => project(tf.add(x, uniformNoise(x.shape, o.eps, rng)) as tf.Tensor4D, x, o.eps)) : x.clone()
+  return pgdFrom(fwd, x, y, pgdStart(x, o, rng), o)
+}
+
+/**
+ * PGD's ascent steps from a given start (taken over: disposed). Every image's steps depend on
+ * that image alone (the loss is summed, not averaged), so a batch may be attacked in shards.
+ */
+export function pgdFrom(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, start: tf.Tensor4D, o: Omit<PgdOptions, 'randomStart'>): tf.Tensor4D {
+  let xa = start
   for (let k = 0; k < o.steps; k++) {
     const next = tf.tidy(() => project(tf.add(xa, tf.mul(gradSign(fwd, xa, y), o.stepSize)) as tf.Tensor4D, x, o.eps))
     xa.dispose()

@@ -3,7 +3,7 @@
 // Reads like a script from top to bottom; the GPU is read once per step (the loss).
 
 import * as tf from '@tensorflow/tfjs-core'
-import { fgsmRandomStart, pgd, type Forward } from '../attacks/linf'
+import { pgd, type Forward, type PgdOptions } from '../attacks/linf'
 import { configProblems, stepsPerEpoch, totalSteps, type RunConfig, type TrainAttack } from '../config'
 import { gatherBatch, type HostBatch } from '../data/batches'
 import { head, type CifarSet } from '../data/cifar'
@@ -11,6 +11,7 @@ import { crossEntropy, disposeStats, forward, updateRunningStats, type BatchStat
 import { createRng, deriveSeed, permutation, type Rng } from '../rng'
 import { lrAt, scheduleProblems, type ControlPoint } from '../schedule'
 import { evalAttackOptions, evaluate, evalForward, type EvalResult } from './evaluate'
+import { shardedPgd, type AttackHelper } from './attackShards'
 import { Sgd } from './sgd'
 import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from './types'
 
@@ -40,12 +41,18 @@ export interface FineTuneData {
 export const EXAMPLE_COUNT = 8
 const EVAL_BATCH = 100
 
-/** The adversarial training batch for the configured training attack (eps 0 or 'none': clean). */
-export function trainingInput(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, a: TrainAttack, rng: Rng): tf.Tensor4D {
+/**
+ * The adversarial training batch for the configured training attack (eps 0 or 'none': clean),
+ * shared with `helpers` where there are any (see attackShards.ts: same result either way).
+ */
+export async function trainingInput(s: Stepper, x: tf.Tensor4D, y: tf.Tensor1D, a: TrainAttack): Promise<tf.Tensor4D> {
   const eps = a.eps255 / 255
   if (a.kind === 'none' || eps === 0) return x.clone()
-  if (a.kind === 'fgsm-rs') return fgsmRandomStart(fwd, x, y, eps, 1.25 * eps, rng)
-  return pgd(fwd, x, y, { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }, rng)
+  const o: PgdOptions =
+    a.kind === 'fgsm-rs' // FGSM with random start (Wong et al. 2020): one step of 1.25·eps
+      ? { eps, stepSize: 1.25 * eps, steps: 1, randomStart: true }
+      : { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }
+  return s.helpers?.length ? shardedPgd(s.model, s.fwd, x, y, o, s.rng, s.helpers) : pgd(s.fwd, x, y, o, s.rng)
 }
 
 export interface Stepper {
@@ -53,6 +60,7 @@ export interface Stepper {
   sgd: Sgd
   fwd: Forward // eval-mode forward, attacked
   rng: Rng // the training attack's random starts
+  helpers?: readonly AttackHelper[] // other threads that take shares of the attack
 }
 
 /**
@@ -62,7 +70,7 @@ export interface Stepper {
 export async function trainStep(s: Stepper, batch: HostBatch, attack: TrainAttack, lr: number): Promise<number> {
   const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
   const y = tf.tensor1d(batch.y, 'int32')
-  const xAdv = trainingInput(s.fwd, x, y, attack, s.rng)
+  const xAdv = await trainingInput(s, x, y, attack)
   const stats: BatchStats[] = []
   const { value, grads } = tf.variableGrads(() => crossEntropy(forward(s.model, xAdv, 'train', stats), y), s.model.trainable)
   const loss = (await value.data())[0] // the one GPU read-back of a step
@@ -75,7 +83,12 @@ export async function trainStep(s: Stepper, batch: HostBatch, attack: TrainAttac
   return loss
 }
 
-export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, schedule: ControlPoint[], hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+/** How a run may use the host beyond the model: threads that take shares of the training attack. */
+export interface FineTuneOptions {
+  attackHelpers?: readonly AttackHelper[]
+}
+
+export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, schedule: ControlPoint[], hooks: FineTuneHooks = {}, opts: FineTuneOptions = {}): Promise<FineTuneResult> {
   const problems = [...configProblems(c), ...scheduleProblems(schedule)]
   if (problems.length) throw new Error(problems.join(' '))
   if (data.train.n < c.trainSize || data.test.n < c.evalSize) throw new Error('not enough images loaded for this configuration')
@@ -89,7 +102,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   const augRng = createRng(deriveSeed(c.seed, 'augment'))
   const attackRng = createRng(deriveSeed(c.seed, 'train-attack'))
   const sgd = new Sgd(model.trainable, c.momentum, c.weightDecay)
-  const stepper: Stepper = { model, sgd, fwd: evalForward(model), rng: attackRng }
+  const stepper: Stepper = { model, sgd, fwd: evalForward(model), rng: attackRng, helpers: opts.attackHelpers }
   const history: EvalPoint[] = []
   let wallMs = 0
   let lossSum = 0
