@@ -11,8 +11,10 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { ensureGradients } from '../core/backend/register-gradients'
 import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
 
-export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'cpu'
-export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'cpu']
+// 'wasm-workers' is the app's CPU set-up: one XNNPACK thread, and the training attack shared
+// with one helper worker per further core (src/worker/attackPool.ts).
+export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'wasm-workers' | 'cpu'
+export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'wasm-workers', 'cpu']
 
 export interface StartedBackend {
   requested: BenchBackend
@@ -65,8 +67,8 @@ export async function startBackend(name: BenchBackend, threads?: number): Promis
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated
   let adapter = ''
   let threadCount: number | null = null
-  if (name === 'wasm' || name === 'wasm-1t') {
-    const want = name === 'wasm-1t' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
+  if (name.startsWith('wasm')) {
+    const want = name !== 'wasm' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
     if (want > 1) liftThreadCap(want)
     await initWasmBackend({ wasmPaths: wasmFiles, threads: want })
     const info = wasmBackendInfo()

@@ -1,13 +1,17 @@
 // The bench page (bench.html): runs one task on one backend and leaves the result as JSON on
 // `window.advtuneBench` for the driver (scripts/bench, test/browser). Query parameters:
-//   task=bench|engine-check  backend=webgpu|webgl|wasm|wasm-1t|cpu  batch=128  warmup=1  reps=3
-//   repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
+//   task=bench|engine-check|shard-check  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|cpu
+//   batch=128  warmup=1  reps=3  repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
+//   helpers=N (wasm-workers; default: one per further core)
 
 import * as tf from '@tensorflow/tfjs-core'
 import { disposeModel } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
 import { BENCH_BACKENDS, startBackend, type BenchBackend } from './backend'
+import type { AttackHelper } from '../core/train/attackShards'
+import { helperCount, startAttackHelpers } from '../worker/attackPool'
 import { engineCheck } from './engine-check'
+import { shardCheck } from './shard-check'
 import { loadTestImages, loadWeights } from './page-assets'
 import type { BackendRun } from './result'
 import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from './workloads'
@@ -46,18 +50,21 @@ async function bench(): Promise<BackendRun> {
   }
   const t0 = performance.now()
   const started = await startBackend(name, q.has('threads') ? int('threads', 1) : undefined)
+  const helpers = name === 'wasm-workers' ? await attackHelpers(int('helpers', helperCount(navigator.hardwareConcurrency))) : []
   const model = modelFromStateDict(await loadWeights())
   const set = await loadTestImages(plan.batch)
   const setupMs = performance.now() - t0
-  log(`backend ${started.backend} (${started.adapter}), cross-origin isolated: ${started.crossOriginIsolated}, batch ${plan.batch}`)
-  const r = await runWorkloads(model, set, plan, { log })
+  const adapter = helpers.length ? `${started.adapter} + ${helpers.length} attack helper worker(s)` : started.adapter
+  log(`backend ${started.backend} (${adapter}), cross-origin isolated: ${started.crossOriginIsolated}, batch ${plan.batch}`)
+  const r = await runWorkloads(model, set, plan, { log, attackHelpers: helpers })
   disposeModel(model)
+  helpers.forEach((h) => h.dispose())
   return {
     id: `chromium-${name}`,
     env: 'chromium',
     backend: started.backend,
-    threads: started.threads,
-    adapter: started.adapter,
+    threads: (started.threads ?? 1) * (1 + helpers.length),
+    adapter,
     plan,
     ...r,
     setupMs,
@@ -65,9 +72,20 @@ async function bench(): Promise<BackendRun> {
   }
 }
 
+/** Helper workers as the app starts them; fails loudly if any does not start (no silent fallback). */
+async function attackHelpers(count: number): Promise<AttackHelper[]> {
+  const { helpers, problems } = await startAttackHelpers(count)
+  if (problems.length) throw new Error(`attack helpers: ${problems.join('; ')}`)
+  return helpers
+}
+
 async function main(): Promise<unknown> {
   const task = q.get('task') ?? 'bench'
   if (task === 'bench') return bench()
+  if (task === 'shard-check') {
+    await startBackend('wasm-1t')
+    return shardCheck(await attackHelpers(1), await loadWeights(), await loadTestImages(int('batch', 16)))
+  }
   if (task === 'engine-check') {
     const batch = int('batch', 2)
     return engineCheck(backendParam(), await loadWeights(), await loadTestImages(batch), batch)

@@ -9,6 +9,7 @@ import { gatherBatch, type HostBatch } from '../core/data/batches'
 import { head, type CifarSet } from '../core/data/cifar'
 import { forward, type Model } from '../core/model/resnet'
 import { createRng } from '../core/rng'
+import type { AttackHelper } from '../core/train/attackShards'
 import { evaluate, evalForward } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
@@ -77,6 +78,7 @@ export type Log = (line: string) => void
 export interface Host {
   log?: Log
   cpuNow?: () => number
+  attackHelpers?: readonly AttackHelper[] // threads that take shares of the training attack (the app's CPU set-up)
 }
 
 export function memorySnapshot(): MemorySnapshot {
@@ -135,7 +137,7 @@ export const firstBatch = (set: CifarSet, batch: number): HostBatch =>
 export async function runWorkloads(model: Model, set: CifarSet, plan: WorkloadPlan, host: Host = {}): Promise<WorkloadResult> {
   if (set.n < plan.batch) throw new Error(`need ${plan.batch} images, have ${set.n}`)
   const batch = firstBatch(set, plan.batch)
-  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(1) }
+  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(1), helpers: host.attackHelpers }
   const timings: Timing[] = []
   let before: MemorySnapshot | null = null
   let after: MemorySnapshot | null = null

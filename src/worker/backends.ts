@@ -77,11 +77,12 @@ export async function pickBackend(order: BackendName[], wasmPaths: string | Reco
       } else if (name === 'wasm') {
         // Single-threaded on purpose: tfjs-wasm's threaded build re-extracts its Emscripten glue
         // from the bundle into blob workers, and after Vite's minification they throw
-        // "ReferenceError: e is not defined" (tfjs issue #4107). Threads gave 1.3x on 2 cores.
+        // "ReferenceError: e is not defined" (tfjs issue #4107). Threads gave 1.3x on 2 cores;
+        // the training attack uses further cores through helper workers instead (attackPool.ts).
         tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
         await initWasmBackend({ wasmPaths })
         const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'
-        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${simd}, one thread)`, fallbackReason: reason(skipped) }
+        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${simd})`, fallbackReason: reason(skipped) }
       } else {
         if (await tf.setBackend('cpu')) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: reason(skipped) }
       }

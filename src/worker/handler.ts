@@ -12,6 +12,7 @@ import { specOf, countParams } from '../core/model/spec'
 import { cloneModel, modelFromStateDict, stateDictFromModel } from '../core/model/weights'
 import type { ControlPoint } from '../core/schedule'
 import { evalAttackOptions, evaluate } from '../core/train/evaluate'
+import type { AttackHelper } from '../core/train/attackShards'
 import { EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
 import type { BackendChoice } from './backends'
 import { assertNever, type BackendName, type FromWorker, type ToWorker } from './protocol'
@@ -25,6 +26,8 @@ export interface WorkerEnv {
   pickBackend(prefer?: BackendName[]): Promise<BackendChoice>
   /** Registers a callback for a lost GPU device, where the backend has one. */
   watchDeviceLoss?(onLost: (message: string) => void): void
+  /** Starts threads that take shares of the training attack (CPU backends; see attackPool.ts). */
+  startAttackHelpers?(): Promise<{ helpers: AttackHelper[]; problems: string[] }>
 }
 
 export interface ManifestEntry {
@@ -54,6 +57,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
   let trainFiles: string[] = []
   let run: ActiveRun | null = null
   let manifest: ManifestEntry[] | null = null
+  let helpers: AttackHelper[] = []
 
   const fail = (message: string, extra: { requestId?: string; runId?: string; fatal?: boolean } = {}) => post({ type: 'error', message, ...extra })
 
@@ -109,7 +113,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
         onExamples: (step, examples) => post({ type: 'examples', runId, step, examples }),
         shouldStop: () => active.stop,
         gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
-      })
+      }, { attackHelpers: helpers })
       const interrupted = active.interrupted
       status = { type: 'runEnded', runId, status: interrupted ? 'interrupted' : r.status, reason: interrupted ?? r.reason, weights: null, wallMs: r.wallMs }
     } catch (e) {
@@ -136,6 +140,15 @@ export function createHandler(post: Post, env: WorkerEnv) {
     post({ type: 'attackResult', requestId, example: { ...r.examples[0], index } })
   }
 
+  /** On WASM, helper workers take shares of the training attack; says how many threads train. */
+  async function startHelpers(backend: BackendName): Promise<string> {
+    if (backend !== 'wasm' || !env.startAttackHelpers) return ''
+    const r = await env.startAttackHelpers()
+    helpers = r.helpers
+    if (helpers.length) return `, ${helpers.length + 1} threads: training worker + ${helpers.length} attack helper${helpers.length > 1 ? 's' : ''}`
+    return r.problems.length ? `, one thread (attack helpers failed: ${r.problems[0]})` : ', one thread'
+  }
+
   // Setup messages (backend, data, model) run one after another; everything else waits for
   // setup to finish, and pause/resume/stop act at once so they reach a run in progress.
   let setup: Promise<void> = Promise.resolve()
@@ -159,7 +172,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
             }
             fail(message, { fatal: true })
           })
-          post({ type: 'ready', ...choice })
+          post({ type: 'ready', ...choice, adapter: `${choice.adapter}${await startHelpers(choice.backend)}` })
           post({ type: 'loading', stage: 'test images', fraction: 0 })
           test = parseCifarBin(await env.fetchBytes(`data/cifar10/${TEST_FILE}`))
           if (test.n !== TEST_SET_SIZE) throw new Error(`the test set has ${test.n} images, expected ${TEST_SET_SIZE}`)

@@ -4,6 +4,7 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import { helperCount, startAttackHelpers } from './attackPool'
 import { DEFAULT_ORDER, pickBackend, watchDeviceLoss } from './backends'
 import { createHandler } from './handler'
 import type { FromWorker, ToWorker } from './protocol'
@@ -23,6 +24,7 @@ const handle = createHandler((msg: FromWorker, transfer: Transferable[] = []) =>
   fetchBytes,
   pickBackend: (prefer) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, wasmFiles),
   watchDeviceLoss,
+  startAttackHelpers: () => startAttackHelpers(helperCount(navigator.hardwareConcurrency)),
 }).handle
 
 // Messages are handled in order of arrival but not serialised: pause/stop must reach a running

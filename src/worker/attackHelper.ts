@@ -1,0 +1,32 @@
+// An attack helper's logic as a testable factory: starts its backend when asked, then attacks
+// each shard it is sent against the weights that come with it (one model, updated in place).
+
+import { attackShard, modelFromSnapshot } from '../core/train/attackShards'
+import type { Model } from '../core/model/resnet'
+import { evalForward } from '../core/train/evaluate'
+import type { FromHelper, ToHelper } from './attackProtocol'
+
+export function createAttackHelper(post: (msg: FromHelper, transfer?: Transferable[]) => void, startBackend: () => Promise<string>) {
+  let model: Model | null = null
+  let started: Promise<string> | null = null
+  return async function handle(msg: ToHelper): Promise<void> {
+    if (msg.type === 'init') {
+      started ??= startBackend()
+      try {
+        post({ type: 'ready', adapter: await started })
+      } catch (e) {
+        post({ type: 'error', message: `the attack helper could not start its backend: ${(e as Error).message}` })
+      }
+      return
+    }
+    try {
+      if (!started) throw new Error('the attack helper was not initialised')
+      await started
+      model = modelFromSnapshot(msg.shard.weights, model)
+      const adv = attackShard(evalForward(model), msg.shard)
+      post({ type: 'result', id: msg.id, adv }, [adv.buffer])
+    } catch (e) {
+      post({ type: 'error', id: msg.id, message: (e as Error).message })
+    }
+  }
+}
