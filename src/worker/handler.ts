@@ -140,7 +140,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
     post({ type: 'attackResult', requestId, example: { ...r.examples[0], index } })
   }
 
-  /** On WASM, helper workers take shares of the training attack; says how many threads train. */
+  /** On WASM, helper workers take shares of every PGD attack; says how many threads train. */
   async function startHelpers(backend: BackendName): Promise<string> {
     if (backend !== 'wasm' || !env.startAttackHelpers) return ''
     const r = await env.startAttackHelpers()
@@ -188,7 +188,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
         }
         case 'baseline': {
           if (!base || !test) return fail('the model is not loaded yet', { requestId: msg.requestId })
-          const r = await evaluate(base, head(test, msg.evalSize), evalAttackOptions(msg.evalAttack), { batchSize: 100, seed: 0, exampleCount: EXAMPLE_COUNT })
+          const r = await evaluate(base, head(test, msg.evalSize), evalAttackOptions(msg.evalAttack), { batchSize: 100, seed: 0, exampleCount: EXAMPLE_COUNT, helpers })
           const point = { step: 0, epoch: 0, lr: 0, trainLoss: null, clean: r.clean, robust: r.robust, perClassClean: r.perClassClean, perClassRobust: r.perClassRobust, evalSize: r.n, elapsedMs: 0 }
           return post({ type: 'baseline', requestId: msg.requestId, point, examples: r.examples })
         }

@@ -87,13 +87,16 @@ export interface EvalAttackOptions extends PgdOptions {
   restarts: number // an image is robust only if it survives every restart
 }
 
+/** Runs PGD on a batch: `pgd` itself, or a version that shares the work (attackShards.ts). */
+export type PgdRunner = (x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng) => tf.Tensor4D | Promise<tf.Tensor4D>
+
 /**
  * The evaluation attack on a batch, with restarts: for each image the adversarial example of
  * the first restart that fools the model (or the last restart's if none does).
  */
-export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng): Promise<tf.Tensor4D> {
+export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng, runPgd: PgdRunner = (xs, ys, po, r) => pgd(fwd, xs, ys, po, r)): Promise<tf.Tensor4D> {
   if (o.kind === 'fgsm') return fgsm(fwd, x, y, o.eps)
-  let best = pgd(fwd, x, y, o, rng)
+  let best = await runPgd(x, y, o, rng)
   for (let r = 1; r < o.restarts; r++) {
     const fooled = tf.tidy(() => tf.notEqual(tf.argMax(fwd(best), 1), y))
     const allFooled = (await tf.all(fooled).data())[0] === 1
@@ -101,7 +104,7 @@ export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D
       fooled.dispose()
       break
     }
-    const candidate = pgd(fwd, x, y, o, rng)
+    const candidate = await runPgd(x, y, o, rng)
     const merged = tf.tidy(() => tf.where(tf.tile(tf.reshape(fooled, [-1, 1, 1, 1]), [1, ...x.shape.slice(1)]), best, candidate) as tf.Tensor4D)
     tf.dispose([fooled, candidate, best])
     best = merged

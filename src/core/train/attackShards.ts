@@ -1,8 +1,8 @@
-// The training attack split across threads. On CPU backends a PGD step is ~75 % attack, and each
-// image's attack depends on that image alone, so the batch is cut into shards: one is attacked
-// here, the others by helpers (in the app: Web Workers, each a single-threaded WASM backend) that
-// receive the eval-mode weights with every request. Random starts are drawn here for the whole
-// batch, so a seeded run gives the same adversarial batch whatever the number of helpers.
+// PGD split across threads. On CPU backends a PGD training step is ~75 % attack (a robust
+// evaluation nearly all), and each image's attack depends on that image alone, so the batch is
+// cut into shards: one is attacked here, the others by helpers (in the app: Web Workers, each a
+// single-threaded WASM backend) that receive the eval-mode weights with every request. Random
+// starts are drawn here for the whole batch, so results are the same whatever the helper count.
 
 import * as tf from '@tensorflow/tfjs-core'
 import { pgdFrom, pgdStart, type Forward, type PgdOptions } from '../attacks/linf'

@@ -2,12 +2,13 @@
 // first few images as adversarial examples for the previews.
 
 import * as tf from '@tensorflow/tfjs-core'
-import { attackForEval, type EvalAttackOptions, type Forward } from '../attacks/linf'
+import { attackForEval, type EvalAttackOptions, type Forward, type PgdRunner } from '../attacks/linf'
 import { gatherBatch, ranges } from '../data/batches'
 import { IMAGE_BYTES, type CifarSet } from '../data/cifar'
 import { forward, type Model } from '../model/resnet'
 import { createRng, deriveSeed } from '../rng'
 import type { EvalAttack } from '../config'
+import { shardedPgd, type AttackHelper } from './attackShards'
 import type { AdvExample } from './types'
 
 export interface EvalResult {
@@ -23,6 +24,7 @@ export interface EvalOptions {
   batchSize: number
   seed: number // the attack's random starts: the same every evaluation, so points compare
   exampleCount: number // images of the first batch returned as AdvExample
+  helpers?: readonly AttackHelper[] // other threads that take shares of the attack (same result)
 }
 
 /** Converts the user-facing /255 attack settings into pixel units. */
@@ -37,6 +39,8 @@ const toBytes = (x: Float32Array) => Uint8Array.from(x, (v) => Math.round(Math.m
 export async function evaluate(m: Model, set: CifarSet, attack: EvalAttackOptions, o: EvalOptions): Promise<EvalResult> {
   const fwd = evalForward(m)
   const rng = createRng(deriveSeed(o.seed, 'eval-attack'))
+  const helpers = o.helpers ?? []
+  const runPgd: PgdRunner | undefined = helpers.length ? (x, y, po, r) => shardedPgd(m, fwd, x, y, po, r, helpers) : undefined
   const total = new Array(10).fill(0)
   const clean = new Array(10).fill(0)
   const robust = new Array(10).fill(0)
@@ -45,7 +49,7 @@ export async function evaluate(m: Model, set: CifarSet, attack: EvalAttackOption
     const batch = gatherBatch(set, idx, null)
     const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
     const y = tf.tensor1d(batch.y, 'int32')
-    const adv = await attackForEval(fwd, x, y, attack, rng)
+    const adv = await attackForEval(fwd, x, y, attack, rng, runPgd)
     const [cleanProbs, advProbs] = tf.tidy(() => [tf.softmax(fwd(x)), tf.softmax(fwd(adv))])
     const [cp, ap] = await Promise.all([cleanProbs.data(), advProbs.data()])
     const advPixels = examples.length < o.exampleCount ? ((await adv.data()) as Float32Array) : null

@@ -83,7 +83,7 @@ export async function trainStep(s: Stepper, batch: HostBatch, attack: TrainAttac
   return loss
 }
 
-/** How a run may use the host beyond the model: threads that take shares of the training attack. */
+/** How a run may use the host beyond the model: threads that take shares of its attacks. */
 export interface FineTuneOptions {
   attackHelpers?: readonly AttackHelper[]
 }
@@ -110,7 +110,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   let lr = 0
 
   const runEval = async (step: number): Promise<EvalResult> => {
-    const r = await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT })
+    const r = await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT, helpers: opts.attackHelpers })
     const point: EvalPoint = {
       step,
       epoch: step / perEpoch,

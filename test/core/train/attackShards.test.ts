@@ -12,7 +12,7 @@ import { disposeModel, forward, type Model } from '../../../src/core/model/resne
 import { modelFromStateDict } from '../../../src/core/model/weights'
 import { createRng } from '../../../src/core/rng'
 import { attackShard, modelFromSnapshot, shardedPgd, shardSizes, snapshotModel, type AttackHelper, type AttackShard } from '../../../src/core/train/attackShards'
-import { evalForward } from '../../../src/core/train/evaluate'
+import { evaluate, evalForward } from '../../../src/core/train/evaluate'
 import { trainStep, type Stepper } from '../../../src/core/train/finetune'
 import { Sgd } from '../../../src/core/train/sgd'
 import type { StateDict } from '../../../src/core/tensors'
@@ -111,6 +111,20 @@ describe('attack shards', () => {
     expect(broken.sent.length).toBe(1)
     expect(tf.max(tf.abs(tf.sub(whole, sharded))).dataSync()[0]).toBe(0)
     tf.dispose([x, y, whole, sharded])
+    disposeModel(m)
+  })
+
+  it('a robust evaluation with helpers (PGD with random starts and restarts) gives the same numbers and examples', async () => {
+    const m = modelFromStateDict(pretrained)
+    const set = { n: 40, labels: test.labels.subarray(0, 40), images: test.images.subarray(0, 40 * 3072) }
+    const attack = { kind: 'pgd' as const, eps: 2 / 255, stepSize: 1 / 255, steps: 2, randomStart: true, restarts: 2 }
+    const o = { batchSize: 20, seed: 4, exampleCount: 3 }
+    const helper = inThreadHelper()
+    const [alone, shared] = [await evaluate(m, set, attack, o), await evaluate(m, set, attack, { ...o, helpers: [helper] })]
+    expect(helper.sent.length).toBeGreaterThanOrEqual(2) // each batch, and restarts where an image survived
+    expect(alone.robust).toBeGreaterThan(0) // eps 2/255 leaves some images standing: restarts ran
+    expect(shared).toEqual(alone)
+    helper.dispose()
     disposeModel(m)
   })
 
