@@ -1,6 +1,7 @@
 // npm run bench: advtune's speed side by side, in one run on this machine. ResNet-20 on real CIFAR-10
 // test images: images/s for a forward pass, a clean training step, a PGD-7 training step and a
-// PGD-20 robust evaluation on Node WASM, Chromium WASM (threaded and 1 thread), WebGL and WebGPU,
+// PGD-20 robust evaluation on Node WASM, Chromium WASM (threaded, 1 thread, and the app's set-up:
+// 1 thread per worker with attack helper workers on the other cores), WebGL and WebGPU,
 // and the same workloads in PyTorch (CPU, same threads) with the advtune/PyTorch ratio; tensor
 // count and bytes around the training steps; the PGD-7 step's kernel profile; and the real app's
 // start-up, shipped JS and main-thread responsiveness while it trains.
@@ -8,7 +9,7 @@
 //   npm run bench                     full run (~20 min on 2 cores)
 //   npm run bench -- --quick          small batches, fewer repeats (~5 min)
 //   npm run bench -- --parts node,chromium,torch,profile,memory,app   (default: all)
-//   npm run bench -- --backends wasm,wasm-1t,webgl,webgpu      (Chromium backends)
+//   npm run bench -- --backends wasm,wasm-1t,wasm-workers,webgl,webgpu   (Chromium backends)
 //   npm run bench -- --batch 64 --reps 5                       (CPU backends' batch and repeats)
 //   npm run bench -- --mem-steps 1000                          (training steps of the memory soak)
 //   npm run bench -- --torch-omp default                       (keep GOMP's spin-waiting; see below)
@@ -35,7 +36,7 @@ const PYTHON = '/usr/bin/python3' // Debian's interpreter, the one with torch
 const a = parseArgs(process.argv.slice(2))
 const quick = a.quick === true
 const parts = list(a, 'parts', [...PARTS]) as Part[]
-const backends = list(a, 'backends', ['wasm', 'wasm-1t', 'webgl', 'webgpu']) as BenchBackend[]
+const backends = list(a, 'backends', ['wasm', 'wasm-1t', 'wasm-workers', 'webgl', 'webgpu']) as BenchBackend[]
 const nproc = cpus().length
 
 // CPU backends run the app's batch of 128; SwiftShader's WebGL/WebGPU are ~30-100x slower, so
