@@ -2,7 +2,7 @@
 // and step/epoch axes, and sane answers for flat or non-finite ranges.
 
 import { describe, expect, it } from 'vitest'
-import { niceTicks, ticksWithin } from '../../src/ui/charts/ticks'
+import { domainTicks, niceTicks } from '../../src/ui/charts/ticks'
 
 const steps = (ts: number[]) => ts.slice(1).map((t, i) => Number((t - ts[i]).toPrecision(10)))
 
@@ -55,11 +55,20 @@ describe('niceTicks', () => {
   })
 })
 
-describe('ticksWithin', () => {
-  it('keeps only the ticks inside a fixed domain', () => {
-    expect(ticksWithin(0, 1563, 5, 1)).toEqual([0, 500, 1000, 1500])
-    expect(ticksWithin(0, 4, 5, 1)).toEqual([0, 1, 2, 3, 4])
-    expect(ticksWithin(0, 1, 5)).toEqual([0, 0.5, 1])
-    expect(ticksWithin(0, 12.5, 6)).toEqual([0, 5, 10])
+describe('domainTicks', () => {
+  it('ends a fixed axis at its end, dropping a nice tick too close to it', () => {
+    expect(domainTicks(0, 4, 6, 1)).toEqual([0, 1, 2, 3, 4])
+    expect(domainTicks(0, 1563, 5, 1)).toEqual([0, 500, 1000, 1563]) // 1500 would overlap 1563
+    expect(domainTicks(0, 1800, 5, 1)).toEqual([0, 500, 1000, 1500, 1800])
+    expect(domainTicks(0, 1, 6)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1])
+    expect(domainTicks(0, 1, 6, 1)).toEqual([0, 1])
+    expect(domainTicks(0, 12.5, 6)).toEqual([0, 5, 12.5])
+    expect(domainTicks(0.3, 4, 6, 1)).toEqual([1, 2, 3, 4])
+  })
+
+  it('gives a flat or broken domain a single tick or none', () => {
+    expect(domainTicks(0, 0, 5)).toEqual([0])
+    expect(domainTicks(2, NaN, 5)).toEqual([2])
+    expect(domainTicks(NaN, 2, 5)).toEqual([])
   })
 })

@@ -36,11 +36,17 @@ export function niceTicks(min: number, max: number, maxCount: number, minStep = 
       for (let k = lo; k <= hi; k++) out.push(clean(e < 0 ? (k * m) / 10 ** -e : k * step))
       return out
     }
-  return [min, max] // not reached: a step of 10 × raw or more always fits
+  return [min, max] // only when 2 ticks cannot span a range around a multiple of every step (e.g. [-1, 1])
 }
 
-/** The nice ticks that fall inside [min, max] (for a fixed axis like the x domain [0, planned end]). */
-export function ticksWithin(min: number, max: number, maxCount: number, minStep = 0): number[] {
-  const eps = (max - min) * 1e-9
-  return niceTicks(min, max, maxCount, minStep).filter((t) => t >= min - eps && t <= max + eps)
+/**
+ * Ticks for a fixed axis [min, max] (the x domain [0, planned end]): the nice ticks inside it and
+ * then `max` itself, so the axis shows where it ends (a run's planned length), as recharts' fixed
+ * domains did. A nice tick within half a step of `max` gives way to it, so labels do not collide.
+ */
+export function domainTicks(min: number, max: number, maxCount: number, minStep = 0): number[] {
+  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min)) return Number.isFinite(min) ? [min] : []
+  const nice = niceTicks(min, max, maxCount, minStep)
+  const step = nice[1] - nice[0]
+  return [...nice.filter((t) => t >= min - step * 1e-9 && t < max - step / 2), max]
 }
