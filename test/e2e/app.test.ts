@@ -249,8 +249,8 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
     await expect.poll(() => page.getAttribute('[data-testid=accuracy-chart]', 'data-points')).toBe('3')
     expect(await page.getAttribute('[data-testid=loss-chart]', 'data-points')).toBe('4')
     expect(await page.getAttribute('[data-testid=lr-chart]', 'data-points')).toBe('5')
-    for (const chart of ['accuracy-chart', 'loss-chart', 'lr-chart']) {
-      const lens = await page.locator(`[data-testid=${chart}] path.recharts-line-curve`).evaluateAll((ps) => ps.map((p) => (p as SVGPathElement).getTotalLength()))
+    for (const [chart, curve] of [['accuracy-chart', 'recharts-line-curve'], ['loss-chart', 'line-curve'], ['lr-chart', 'line-curve']]) {
+      const lens = await page.locator(`[data-testid=${chart}] path.${curve}`).evaluateAll((ps) => ps.map((p) => (p as SVGPathElement).getTotalLength()))
       expect(Math.max(...lens), chart).toBeGreaterThan(50)
     }
 

@@ -1,36 +1,58 @@
 // Per-step series of the selected runs: training loss or the learning rate actually applied.
+// Drawn by LiveLineChart, not recharts: these charts redraw at every step report.
 
-import { useMemo } from 'react'
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { memo, useMemo } from 'react'
 import type { Run, XAxisUnit } from '../../store/types'
 import { mergeSeries, stepSeries, xAxisEnd, type Series } from '../chartData'
 import { fmtLr } from '../format'
-import { axisProps, tooltipProps } from './chartStyle'
+import { LiveLineChart, type LiveSeries } from './LiveLineChart'
 
-// Step s (x = s) trains over the span (s − 1, s]: its LR is drawn over that span ('stepBefore'),
+interface Props {
+  runs: Run[]
+  unit: XAxisUnit
+  metric: 'loss' | 'lr'
+  title: string
+}
+
+// Step s (x = s) trains over the span (s − 1, s]: its LR is drawn over that span (step-before),
 // from x = 0 for the first step, so the plot reads as the LR in force at every point of training.
-// Charts with one or two rows get dots: a lone point draws no line.
 const fromZero = (s: Series): Series => (s.points.length && s.points[0].x > 0 ? { ...s, points: [{ x: 0, y: s.points[0].y }, ...s.points] } : s)
 
-export function StepChart({ runs, unit, metric, title }: { runs: Run[]; unit: XAxisUnit; metric: 'loss' | 'lr'; title: string }) {
-  const rows = useMemo(() => mergeSeries(metric === 'lr' ? stepSeries(runs, unit, metric).map(fromZero) : stepSeries(runs, unit, metric)), [runs, unit, metric])
-  const fmt = (v: unknown) => (typeof v === 'number' ? (metric === 'lr' ? fmtLr(v) : v.toFixed(3)) : String(v))
-  const tick = (v: number) => (metric === 'lr' ? fmtLr(v) : String(Number(v.toPrecision(3))))
+const FORMAT = {
+  loss: { tick: (v: number) => String(Number(v.toPrecision(3))), value: (v: number) => v.toFixed(3) },
+  lr: { tick: fmtLr, value: fmtLr },
+}
+
+// Re-render only when a shown run's steps (or its label, colour, planned length) change: the
+// store replaces run objects for other reasons too (evaluations, previews, status).
+const sameStepInputs = (a: Props, b: Props) =>
+  a.unit === b.unit &&
+  a.metric === b.metric &&
+  a.title === b.title &&
+  a.runs.length === b.runs.length &&
+  a.runs.every((r, i) => {
+    const o = b.runs[i]
+    return r.id === o.id && r.steps === o.steps && r.name === o.name && r.color === o.color && r.totalSteps === o.totalSteps && r.config.epochs === o.config.epochs
+  })
+
+export const StepChart = memo(function StepChart({ runs, unit, metric, title }: Props) {
+  const series = useMemo<LiveSeries[]>(
+    () =>
+      stepSeries(runs, unit, metric).map((s, i) => ({
+        ...(metric === 'lr' ? fromZero(s) : s),
+        name: runs[i].name,
+        color: runs[i].color,
+      })),
+    [runs, unit, metric],
+  )
+  const rows = useMemo(() => mergeSeries(series), [series])
+  const xEnd = xAxisEnd(runs, unit)(rows.length ? rows[rows.length - 1].x : 0)
+  const f = FORMAT[metric]
   return (
     <div className="chart" data-testid={`${metric}-chart`} data-points={rows.length}>
       <div className="chart-title">{title}</div>
       {rows.length === 0 && <div className="chart-empty">Appears when a run starts</div>}
-      <ResponsiveContainer width="100%" height={180}>
-        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid strokeDasharray="2 4" className="chart-grid" />
-          <XAxis dataKey="x" type="number" domain={[0, xAxisEnd(runs, unit)]} allowDecimals={unit === 'epoch'} {...axisProps} />
-          <YAxis width={52} domain={metric === 'lr' ? [0, 'auto'] : ['auto', 'auto']} tickFormatter={tick} {...axisProps} />
-          <Tooltip {...tooltipProps} labelFormatter={(x) => `${unit} ${x}`} formatter={fmt} />
-          {runs.map((r) => (
-            <Line key={r.id} dataKey={`${r.id}:${metric}`} name={r.name} stroke={r.color} strokeWidth={1.6} dot={rows.length <= 2 ? { r: 2.5, fill: r.color } : false} connectNulls={metric === 'lr'} isAnimationActive={false} type={metric === 'lr' ? 'stepBefore' : 'linear'} />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
+      <LiveLineChart series={series} rows={rows} xEnd={xEnd} xLabel={unit} integerX={unit === 'step'} shape={metric === 'lr' ? 'stepBefore' : 'linear'} yFromZero={metric === 'lr'} tick={f.tick} fmt={f.value} />
     </div>
   )
-}
+}, sameStepInputs)
