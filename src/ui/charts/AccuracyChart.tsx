@@ -8,6 +8,9 @@ import type { EvalPoint } from '../../core/train/types'
 import type { Run, XAxisUnit } from '../../store/types'
 import { accKey, accuracySeries, mergeSeries, xAxisEnd } from '../chartData'
 import { axisProps, tooltipProps } from './chartStyle'
+import { domainTicks } from './ticks'
+
+const Y_TICKS = [0, 20, 40, 60, 80, 100]
 
 interface Props {
   runs: Run[]
@@ -31,14 +34,18 @@ export const AccuracyChart = memo(function AccuracyChart({ runs, unit, baseline 
   const hasData = runRows.length > 0
   // Before any run, the base model's two accuracies are the chart: two dots at step 0.
   const rows = hasData || !baseline ? runRows : [{ x: 0, 'base:clean': baseline.clean * 100, 'base:robust': baseline.robust * 100 }]
+  // Explicit domain and ticks, with recharts' own nice-tick search off (niceTicks="none"): it
+  // runs decimal.js arithmetic on every recompute.
+  const xEnd = xAxisEnd(runs, unit)(hasData ? runRows[runRows.length - 1].x : 0)
+  const xTicks = useMemo(() => domainTicks(0, xEnd, 6, unit === 'step' ? 1 : 0), [xEnd, unit])
   return (
     <div className="chart chart-main" data-testid="accuracy-chart" data-points={runRows.length} data-baseline={baseline ? '1' : '0'}>
       <div className="chart-title">Accuracy on the evaluation subset (%)</div>
       <ResponsiveContainer width="100%" height={280}>
         <LineChart data={rows} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
           <CartesianGrid strokeDasharray="2 4" className="chart-grid" />
-          <XAxis dataKey="x" type="number" domain={[0, xAxisEnd(runs, unit)]} allowDecimals={unit === 'epoch'} {...axisProps} label={{ value: unit, position: 'insideBottomRight', offset: -2, className: 'chart-axis-label' }} />
-          <YAxis domain={[0, 100]} ticks={[0, 20, 40, 60, 80, 100]} width={40} padding={{ top: 6, bottom: 6 }} {...axisProps} />
+          <XAxis dataKey="x" type="number" domain={[0, xEnd]} ticks={xTicks} niceTicks="none" interval={0} {...axisProps} label={{ value: unit, position: 'insideBottomRight', offset: -2, className: 'chart-axis-label' }} />
+          <YAxis domain={[0, 100]} ticks={Y_TICKS} niceTicks="none" width={40} padding={{ top: 6, bottom: 6 }} {...axisProps} />
           <Tooltip {...tooltipProps} labelFormatter={(x) => `${unit} ${x}`} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} />
           {baseline && <ReferenceLine y={baseline.clean * 100} className="ref-line" strokeDasharray="4 4" label={{ value: `base clean ${(baseline.clean * 100).toFixed(1)}`, position: 'insideTopRight', className: 'ref-label' }} />}
           {baseline && <ReferenceLine y={baseline.robust * 100} className="ref-line" strokeDasharray="4 4" label={{ value: `base robust ${(baseline.robust * 100).toFixed(1)}`, position: 'insideBottomRight', className: 'ref-label' }} />}
