@@ -26,7 +26,7 @@ export interface WorkerEnv {
   pickBackend(prefer?: BackendName[]): Promise<BackendChoice>
   /** Registers a callback for a lost GPU device, where the backend has one. */
   watchDeviceLoss?(onLost: (message: string) => void): void
-  /** Starts threads that take shares of the training attack (CPU backends; see attackPool.ts). */
+  /** Starts threads that take shares of every PGD attack (WASM only; see attackPool.ts). */
   startAttackHelpers?(): Promise<{ helpers: AttackHelper[]; problems: string[] }>
 }
 
