@@ -2,7 +2,7 @@
 // optimizer steps above, with a light grid. Tick labels keep clear of control points (radius ~6)
 // sitting on the plot's edges.
 
-import { niceTicks, plotHeight, plotWidth, type Frame } from './geometry'
+import { ticksWithin, plotHeight, plotWidth, type Frame } from './geometry'
 import { fmtLr } from './format'
 
 export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peakLr: number; epochs: number; totalSteps: number }) {
@@ -10,9 +10,9 @@ export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peak
   const x1 = f.width - f.right
   const y0 = f.height - f.bottom
   const y1 = f.top
-  const lrTicks = niceTicks(0, peakLr, 4)
-  const epochTicks = niceTicks(0, epochs, Math.min(8, Math.max(1, epochs * 2)))
-  const stepTicks = niceTicks(0, totalSteps, 6).filter((s) => Number.isInteger(s))
+  const lrTicks = ticksWithin(0, peakLr, 4)
+  const epochTicks = ticksWithin(0, epochs, Math.min(8, Math.max(1, epochs * 2)))
+  const stepTicks = ticksWithin(0, totalSteps, 6).filter((s) => Number.isInteger(s))
   const xOf = (frac: number) => x0 + frac * plotWidth(f)
   const yOf = (frac: number) => y0 - frac * plotHeight(f)
   return (

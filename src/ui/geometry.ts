@@ -33,8 +33,8 @@ export function insidePlot(f: Frame, px: Px, slack = 0): boolean {
   return px.x >= f.left - slack && px.x <= f.width - f.right + slack && px.y >= f.top - slack && px.y <= f.height - f.bottom + slack
 }
 
-/** "Nice" tick values (1, 2, 5 × 10^k steps) covering [min, max], at most about `count` of them. */
-export function niceTicks(min: number, max: number, count: number): number[] {
+/** "Nice" tick values (1, 2, 5 × 10^k steps) inside [min, max], at most about `count` of them (charts/ticks.ts pads outward instead). */
+export function ticksWithin(min: number, max: number, count: number): number[] {
   if (!(max > min) || count < 1) return [min]
   const raw = (max - min) / count
   const mag = 10 ** Math.floor(Math.log10(raw))

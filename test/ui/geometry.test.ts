@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { PRESETS, lrAt, lrMultiplier, progressAt } from '../../src/core/schedule'
-import { hitPoint, insidePlot, niceTicks, pathD, sampleCurve, toModel, toPx, type Frame } from '../../src/ui/geometry'
+import { hitPoint, insidePlot, ticksWithin, pathD, sampleCurve, toModel, toPx, type Frame } from '../../src/ui/geometry'
 
 const f: Frame = { width: 500, height: 240, left: 50, right: 10, top: 10, bottom: 30 }
 
@@ -20,11 +20,11 @@ describe('geometry', () => {
   })
 
   it('makes nice ticks that cover the range', () => {
-    expect(niceTicks(0, 0.05, 5)).toEqual([0, 0.01, 0.02, 0.03, 0.04, 0.05])
-    expect(niceTicks(0, 2, 4)).toEqual([0, 0.5, 1, 1.5, 2])
-    expect(niceTicks(0, 156, 6)).toEqual([0, 50, 100, 150])
-    expect(niceTicks(0, 7, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
-    expect(niceTicks(3, 3, 5)).toEqual([3])
+    expect(ticksWithin(0, 0.05, 5)).toEqual([0, 0.01, 0.02, 0.03, 0.04, 0.05])
+    expect(ticksWithin(0, 2, 4)).toEqual([0, 0.5, 1, 1.5, 2])
+    expect(ticksWithin(0, 156, 6)).toEqual([0, 50, 100, 150])
+    expect(ticksWithin(0, 7, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(ticksWithin(3, 3, 5)).toEqual([3])
   })
 
   it('samples the curve with lrMultiplier, exactly through every control point', () => {
