@@ -78,7 +78,7 @@ export type Log = (line: string) => void
 export interface Host {
   log?: Log
   cpuNow?: () => number
-  attackHelpers?: readonly AttackHelper[] // threads that take shares of the training attack (the app's CPU set-up)
+  attackHelpers?: readonly AttackHelper[] // threads that take shares of the PGD attacks (the app's CPU set-up)
 }
 
 export function memorySnapshot(): MemorySnapshot {
@@ -155,7 +155,7 @@ export async function runWorkloads(model: Model, set: CifarSet, plan: WorkloadPl
 
   const evalSet = head(set, plan.batch)
   const robustEval = (attack: EvalAttackOptions) => async () => {
-    await evaluate(model, evalSet, attack, { batchSize: plan.batch, seed: 0, exampleCount: 0 })
+    await evaluate(model, evalSet, attack, { batchSize: plan.batch, seed: 0, exampleCount: 0, helpers: host.attackHelpers })
   }
   const run: Record<WorkloadName, [warm: () => Promise<void>, timed: () => Promise<void>]> = {
     forward: [forwardOnce, forwardOnce],
