@@ -163,6 +163,7 @@ async function main() {
   let prof: unknown = null
   let soakResult: unknown = null
   let app: AppMetrics | null = null
+  let appOneThread: AppMetrics | null = null
   const attempt = async (name: string, f: () => Promise<void>) => {
     try {
       await f()
@@ -181,10 +182,12 @@ async function main() {
   if (parts.includes('profile')) await attempt('profile', async () => void (prof = await profile()))
   if (parts.includes('memory')) await attempt('memory', async () => void (soakResult = await memorySoak()))
   if (parts.includes('app')) await attempt('app', async () => void (app = await measureApp({ windowMs: quick ? 15_000 : 30_000, log })))
+  // The same with one training thread (no attack helper): what the helpers cost the page's main thread.
+  if (parts.includes('app') && !quick && nproc > 1) await attempt('app ?threads=1', async () => void (appOneThread = await measureApp({ windowMs: 30_000, log, search: '?threads=1' })))
 
   machine.loadavgEnd = loadavg()
   const rs = ratios(runs, nproc)
-  const results = { date: started.toISOString(), mode: quick ? 'quick' : 'full', wallMs: Date.now() - started.getTime(), machine, versions: versions(), plans: { cpu: cpuPlan, ...slowPlans, soak }, torchEnv, runs, ratios: rs, profile: prof, memory: soakResult, app, errors }
+  const results = { date: started.toISOString(), mode: quick ? 'quick' : 'full', wallMs: Date.now() - started.getTime(), machine, versions: versions(), plans: { cpu: cpuPlan, ...slowPlans, soak }, torchEnv, runs, ratios: rs, profile: prof, memory: soakResult, app, appOneThread, errors }
   const out = join(OUT_DIR, 'results.json')
   writeFileSync(out, JSON.stringify(results, null, 2))
 
@@ -203,10 +206,10 @@ async function main() {
     const mib = (n?: number) => (n == null ? '-' : `${(n / 2 ** 20).toFixed(1)} MiB`)
     console.log(`\nmemory over ${r.steps} PGD-7 steps (Node WASM, batch ${r.batch}): tensors ${f.memory.numTensors} → ${l.memory.numTensors}, tensor bytes ${mib(f.memory.numBytes)} → ${mib(l.memory.numBytes)}, WASM heap ${mib(f.memory.wasmHeapBytes)} → ${mib(l.memory.wasmHeapBytes)} (max ${Math.max(...r.samples.map((x) => x.memory.numTensors))} tensors)`)
   }
-  const am = app as AppMetrics | null
-  if (am) {
+  for (const am of [app, appOneThread] as (AppMetrics | null)[]) {
+    if (!am) continue
     const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`
-    console.log(`\napp (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; page JS transferred before the baseline ${kb(am.pageJsTransferBytes)}`)
+    console.log(`\napp${am.search ? ` ${am.search}` : ''} (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; page JS transferred before the baseline ${kb(am.pageJsTransferBytes)}`)
     console.log(`  start-up: backend ready ${am.startup.backendReadyMs.toFixed(0)} ms, model ready ${am.startup.modelReadyMs.toFixed(0)} ms, baseline ${am.startup.baselineMs.toFixed(0)} ms after navigation`)
     console.log(`  training (${am.training.steps} steps in ${(am.training.windowMs / 1000).toFixed(0)} s): longest main-thread task ${am.training.longestTaskMs.toFixed(0)} ms (${am.training.longTasks} over 50 ms), ${am.training.fps.toFixed(1)} frames/s, worst frame gap ${am.training.worstFrameGapMs.toFixed(0)} ms; idle: ${am.idle.fps.toFixed(1)} frames/s`)
     const worst = [...am.training.tasks].sort((x, y) => y.durationMs - x.durationMs).slice(0, 6)

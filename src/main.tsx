@@ -8,7 +8,7 @@ import { createAppStore } from './store'
 import { indexedDbRunStorage } from './store/idb'
 import { memoryRunStorage } from './store/persistence'
 import { StoreProvider } from './ui/StoreContext'
-import { connectWorker, forcedBackend, spawnTrainingWorker } from './worker/client'
+import { connectWorker, forcedBackend, spawnTrainingWorker, threadsParam } from './worker/client'
 import './ui/styles.css'
 
 addFavicon() // before the load event, so the browser does not ask the server for /favicon.ico
@@ -30,7 +30,8 @@ void store
   })
 // `?backend=webgpu` (or webgl, wasm, cpu) forces one backend; otherwise the worker picks.
 const prefer = forcedBackend(location.search)
-client.send({ type: 'init', assetBase: import.meta.env.BASE_URL, ...(prefer ? { prefer } : {}) })
+const threads = threadsParam(location.search)
+client.send({ type: 'init', assetBase: import.meta.env.BASE_URL, ...(prefer ? { prefer } : {}), ...(threads ? { threads } : {}) })
 
 // For debugging and the browser tests: the store is reachable from the console.
 Object.assign(window, { advtune: { store } })

@@ -19,6 +19,7 @@ export interface ShippedFile {
 }
 
 export interface AppMetrics {
+  search: string // the page's query string ('' for the defaults)
   buildMs: number
   shipped: { js: ShippedFile[]; jsBytes: number; jsGzipBytes: number; wasmBytes: number; cssBytes: number }
   pageJsTransferBytes: number // JS bytes sent to the page's main thread before the baseline (as served; the worker's own requests are not seen)
@@ -118,7 +119,8 @@ function window_(p: Probe, from: number, to: number) {
 // charts inside the window; everything else as the app's defaults.
 export const TRAINING: Partial<RunConfig> = { batchSize: 32, trainSize: 4096, epochs: 1, evalEvery: 8, evalSize: 100 }
 
-export async function measureApp(opts: { windowMs: number; log: (s: string) => void; timeoutMs?: number }): Promise<AppMetrics> {
+/** `search` is the page's query string, e.g. '?threads=1' (one training thread, no attack helper). */
+export async function measureApp(opts: { windowMs: number; log: (s: string) => void; timeoutMs?: number; search?: string }): Promise<AppMetrics> {
   const { log } = opts
   const outDir = mkdtempSync(join(tmpdir(), 'advtune-bench-dist-'))
   let served: Awaited<ReturnType<typeof servePreview>> | null = null
@@ -147,7 +149,7 @@ export async function measureApp(opts: { windowMs: number; log: (s: string) => v
     // An uncaught page error ends the measurement at once instead of at the timeout.
     const pageError = new Promise<never>((_, rej) => page.once('pageerror', (e) => rej(new Error(`the app threw: ${e.message}`))))
     pageError.catch(() => {})
-    await page.goto(served.url, { timeout: 120_000 })
+    await page.goto(served.url + (opts.search ?? ''), { timeout: 120_000 })
     const timeout = opts.timeoutMs ?? 600_000
     log('waiting for the baseline evaluation…')
     await Promise.race([
@@ -200,6 +202,7 @@ export async function measureApp(opts: { windowMs: number; log: (s: string) => v
     const idle = window_(probe, idleFrom, idleTo)
     const busy = window_(probe, from, to)
     return {
+      search: opts.search ?? '',
       buildMs,
       shipped,
       pageJsTransferBytes,

@@ -18,11 +18,12 @@ export function spawnAttackWorker(): HelperPort {
 }
 
 /**
- * Helper threads for a CPU backend on this machine: one per further core, at most 7 (the training
- * worker keeps one core; beyond 8 shards of a 128-image batch the messages cost more than they save).
+ * Helper threads for `threads` attacking threads in all (by default one per core): the training
+ * worker is one, at most 7 helpers (beyond 8 shards of a 128-image batch the messages cost more
+ * than they save).
  */
-export function helperCount(cores: number | undefined): number {
-  return Math.max(0, Math.min(7, Math.floor(cores ?? 1) - 1))
+export function helperCount(threads: number | undefined): number {
+  return Math.max(0, Math.min(7, Math.floor(threads ?? 1) - 1))
 }
 
 function helperOf(port: HelperPort): AttackHelper {

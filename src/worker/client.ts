@@ -40,6 +40,15 @@ export function forcedBackend(search: string): BackendName[] | undefined {
   return name && (BACKENDS as readonly string[]).includes(name) ? [name as BackendName] : undefined
 }
 
+/**
+ * The training threads a `?threads=N` URL parameter asks for on WASM (1: the training worker
+ * alone, leaving the other cores to the page); undefined for none or a non-positive number.
+ */
+export function threadsParam(search: string): number | undefined {
+  const n = Number(new URLSearchParams(search).get('threads') ?? NaN)
+  return Number.isInteger(n) && n >= 1 ? n : undefined
+}
+
 export function spawnTrainingWorker(): Worker {
   return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'advtune-training' })
 }

@@ -27,7 +27,7 @@ export interface WorkerEnv {
   /** Registers a callback for a lost GPU device, where the backend has one. */
   watchDeviceLoss?(onLost: (message: string) => void): void
   /** Starts threads that take shares of every PGD attack (WASM only; see attackPool.ts). */
-  startAttackHelpers?(): Promise<{ helpers: AttackHelper[]; problems: string[] }>
+  startAttackHelpers?(threads?: number): Promise<{ helpers: AttackHelper[]; problems: string[] }>
 }
 
 export interface ManifestEntry {
@@ -141,9 +141,9 @@ export function createHandler(post: Post, env: WorkerEnv) {
   }
 
   /** On WASM, helper workers take shares of every PGD attack; says how many threads train. */
-  async function startHelpers(backend: BackendName): Promise<string> {
+  async function startHelpers(backend: BackendName, threads?: number): Promise<string> {
     if (backend !== 'wasm' || !env.startAttackHelpers) return ''
-    const r = await env.startAttackHelpers()
+    const r = await env.startAttackHelpers(threads)
     helpers = r.helpers
     if (helpers.length) return `, ${helpers.length + 1} threads: training worker + ${helpers.length} attack helper${helpers.length > 1 ? 's' : ''}`
     return r.problems.length ? `, one thread (attack helpers failed: ${r.problems[0]})` : ', one thread'
@@ -172,7 +172,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
             }
             fail(message, { fatal: true })
           })
-          post({ type: 'ready', ...choice, adapter: `${choice.adapter}${await startHelpers(choice.backend)}` })
+          post({ type: 'ready', ...choice, adapter: `${choice.adapter}${await startHelpers(choice.backend, msg.threads)}` })
           post({ type: 'loading', stage: 'test images', fraction: 0 })
           test = parseCifarBin(await env.fetchBytes(`data/cifar10/${TEST_FILE}`))
           if (test.n !== TEST_SET_SIZE) throw new Error(`the test set has ${test.n} images, expected ${TEST_SET_SIZE}`)

@@ -8,8 +8,11 @@ import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from '../core/trai
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'
 
 export type ToWorker =
-  /** Pick a backend (webgpu → webgl → wasm unless `prefer` says otherwise) and load the data. */
-  | { type: 'init'; assetBase: string; prefer?: BackendName[] }
+  /**
+   * Pick a backend (webgpu → webgl → wasm unless `prefer` says otherwise) and load the data.
+   * `threads`: on WASM, the threads that attack (1 = no helper workers); default one per core.
+   */
+  | { type: 'init'; assetBase: string; prefer?: BackendName[]; threads?: number }
   /** Load one of the pretrained checkpoints served under assetBase as the base model. */
   | { type: 'loadModel'; model: ModelName }
   /** Make a user's checkpoint (.th/.pth/.pt/.safetensors) the base model; untouched on failure. */

@@ -24,7 +24,7 @@ const handle = createHandler((msg: FromWorker, transfer: Transferable[] = []) =>
   fetchBytes,
   pickBackend: (prefer) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, wasmFiles),
   watchDeviceLoss,
-  startAttackHelpers: () => startAttackHelpers(helperCount(navigator.hardwareConcurrency)),
+  startAttackHelpers: (threads) => startAttackHelpers(helperCount(threads ?? navigator.hardwareConcurrency)),
 }).handle
 
 // Messages are handled in order of arrival but not serialised: pause/stop must reach a running

@@ -2,7 +2,7 @@
 // and a crashing worker, driven through a stand-in port (no real Worker in Node).
 
 import { describe, expect, it } from 'vitest'
-import { connectWorker, type MessageSink, type WorkerPort } from '../../src/worker/client'
+import { connectWorker, forcedBackend, threadsParam, type MessageSink, type WorkerPort } from '../../src/worker/client'
 import type { FromWorker, ToWorker } from '../../src/worker/protocol'
 import { stepInfo } from '../store/helpers'
 
@@ -94,5 +94,16 @@ describe('worker client', () => {
     expect(posted).toHaveLength(1) // nothing goes to a dead worker
     p.emit({ type: 'ready', backend: 'wasm', adapter: '', fallbackReason: null })
     expect(log).toEqual(['crashed:boom']) // nor comes from it
+  })
+})
+
+describe('URL switches', () => {
+  it('?backend= forces a known backend; ?threads= sets the attacking threads on WASM', () => {
+    expect(forcedBackend('?backend=WebGPU')).toEqual(['webgpu'])
+    expect(forcedBackend('?backend=metal')).toBeUndefined()
+    expect(forcedBackend('')).toBeUndefined()
+    expect(threadsParam('?threads=1')).toBe(1)
+    expect(threadsParam('?backend=wasm&threads=4')).toBe(4)
+    for (const bad of ['', '?threads=0', '?threads=-2', '?threads=1.5', '?threads=many']) expect(threadsParam(bad)).toBeUndefined()
   })
 })
