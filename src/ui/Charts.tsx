@@ -1,6 +1,7 @@
 // Live charts of the selected runs: clean and robust accuracy (from the baseline at step 0),
 // training loss and the learning rate actually applied, on a shared step or epoch axis.
 
+import { useDeferredValue } from 'react'
 import { currentBaseline } from '../store'
 import type { Run } from '../store/types'
 import { AccuracyChart } from './charts/AccuracyChart'
@@ -14,6 +15,9 @@ export function Charts() {
   const selectedRuns = useAppShallow((s) => s.runOrder.filter((id) => s.selected.includes(id)).map((id) => s.runs[id]))
   const runs = useThrottled<Run[]>(selectedRuns, 250)
   const baseline = useApp(currentBaseline)
+  // recharts redraws take tens of ms; deferred, the accuracy chart redraws in a render React can
+  // interrupt and spread over frames, after the cheap updates of the same report are on screen.
+  const accuracyRuns = useDeferredValue(runs)
   return (
     <section className="card charts-card" aria-labelledby="charts-title">
       <div className="card-head">
@@ -35,7 +39,7 @@ export function Charts() {
           ))}
         </div>
       </div>
-      <AccuracyChart runs={runs} unit={unit} baseline={baseline?.point ?? null} />
+      <AccuracyChart runs={accuracyRuns} unit={unit} baseline={baseline?.point ?? null} />
       <div className="chart-pair">
         <StepChart runs={runs} unit={unit} metric="loss" title="Training loss (adversarial batches)" />
         <StepChart runs={runs} unit={unit} metric="lr" title="Learning rate applied" />
