@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import { pgdFrom, pgdStart, type Forward, type PgdOptions } from '../attacks/linf'
-import type { Model } from '../model/resnet'
+import { disposeModel, type Model } from '../model/resnet'
 import { resnetSpec } from '../model/spec'
 import type { Rng } from '../rng'
 
@@ -39,7 +39,7 @@ export async function snapshotModel(m: Model): Promise<ModelSnapshot> {
   return { depth: m.spec.depth, tensors }
 }
 
-/** Loads a snapshot into `m` (same architecture) or into a new model; returns the model to use. */
+/** Loads a snapshot into `m` (same architecture) or into a new model (`m` is then disposed); returns the model to use. */
 export function modelFromSnapshot(s: ModelSnapshot, m: Model | null): Model {
   if (m && m.spec.depth === s.depth) {
     tf.tidy(() => {
@@ -47,6 +47,7 @@ export function modelFromSnapshot(s: ModelSnapshot, m: Model | null): Model {
     })
     return m
   }
+  if (m) disposeModel(m)
   const vars = new Map<string, tf.Variable>()
   tf.tidy(() => {
     for (const t of s.tensors) vars.set(t.name, tf.variable(tf.tensor(t.data, t.shape, 'float32'), false))

@@ -68,8 +68,15 @@ describe('attack shards', () => {
     const again = modelFromSnapshot(await snapshotModel(m), copy)
     expect(again).toBe(copy)
     expect(Array.from(forward(copy, x, 'eval').dataSync())).toEqual(Array.from(forward(m, x, 'eval').dataSync()))
+    // Another architecture (an imported ResNet-32) replaces the model and frees the old one.
+    const deeper = modelFromStateDict(loadStateDict('resnet32'))
+    const before = tf.memory().numTensors
+    const swapped = modelFromSnapshot(await snapshotModel(deeper), copy)
+    expect(swapped.spec.depth).toBe(32)
+    expect(tf.memory().numTensors).toBe(before + deeper.vars.size - m.vars.size)
     disposeModel(m)
-    disposeModel(copy)
+    disposeModel(swapped)
+    disposeModel(deeper)
     x.dispose()
   })
 
