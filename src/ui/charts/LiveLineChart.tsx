@@ -25,12 +25,13 @@ interface Props {
   tick: (v: number) => string // y tick labels
   fmt: (v: number) => string // readout values
   height?: number
+  label?: string // what the chart shows, for screen readers
 }
 
 const M = { top: 8, right: 16, bottom: 34, left: 52 } // as the recharts charts: y axis 52 px wide, x axis 30 px tall
 const num = (v: number) => String(Number(v.toPrecision(6)))
 
-export function LiveLineChart({ series, rows, xEnd, xLabel, integerX, shape, yFromZero, tick, fmt, height = 180 }: Props) {
+export function LiveLineChart({ series, rows, xEnd, xLabel, integerX, shape, yFromZero, tick, fmt, height = 180, label }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   const width = useWidth(ref, 400)
   const [hover, setHover] = useState(-1) // index into rows
@@ -62,7 +63,7 @@ export function LiveLineChart({ series, rows, xEnd, xLabel, integerX, shape, yFr
 
   return (
     <div ref={ref} className="live-chart" style={{ height }}>
-      <svg width={width} height={height} onPointerMove={onMove} onPointerLeave={() => setHover(-1)}>
+      <svg width={width} height={height} role="img" aria-label={label} onPointerMove={onMove} onPointerLeave={() => setHover(-1)}>
         <g className="chart-grid">
           {yTicks.map((v) => <line key={`y${v}`} x1={x0} x2={x1} y1={sy(v)} y2={sy(v)} strokeDasharray="2 4" />)}
           {xTicks.map((v) => <line key={`x${v}`} x1={sx(v)} x2={sx(v)} y1={y1} y2={y0} strokeDasharray="2 4" />)}
