@@ -11,7 +11,7 @@ beforeAll(useWasm)
 it.each([
   ['resnet20', 91.73],
   ['resnet56', 93.39],
-] as const)('%s scores %s %% on the full test set', async (name, published) => {
+] as const)('%s scores %s percent on the full test set (published)', async (name, published) => {
   const test = loadTestSet()
   expect(test.n).toBe(10_000)
   const acc = accuracyOf(await predictLogits(modelFromStateDict(loadStateDict(name)), test), test.labels)
