@@ -3,30 +3,16 @@
 // the CPU backend's logits, and two PGD-2 training steps train without leaking tensors.
 // Drives bench.html?task=engine-check (src/bench/engine-check.ts) through a Vite dev server.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { EngineCheck } from '../../src/bench/engine-check'
-import { launchChromium, runBenchPage, serveDev, type Browser, type Served } from '../../scripts/bench/browser'
+import { benchPageSession } from './helpers'
 
-let served: Served
-let browser: Browser
-const log: string[] = []
-
-beforeAll(async () => {
-  served = await serveDev()
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await served?.close()
-})
+const page = benchPageSession()
 
 describe('engine on the WebGPU backend (headless Chromium)', () => {
   it('matches the CPU backend and trains with a flat tensor count', async () => {
     // Batch 2: SwiftShader runs WebGPU ~100x slower than WASM, and compiles each shader once.
-    const r = await runBenchPage<EngineCheck>(browser, served, { task: 'engine-check', backend: 'webgpu', batch: 2 }, { timeoutMs: 200_000, log: (s) => log.push(s) }).catch((e: Error) => {
-      throw new Error(`${e.message}\npage log:\n${log.join('\n')}`)
-    })
+    const r = await page.run<EngineCheck>({ task: 'engine-check', backend: 'webgpu', batch: 2 }, 200_000)
     // The backend really in use, not a silent fallback to WebGL/WASM/CPU.
     expect(r.started.backend).toBe('webgpu')
     expect(r.backendAtEnd).toBe('webgpu')
