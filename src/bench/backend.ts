@@ -10,6 +10,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { ensureGradients } from '../core/backend/register-gradients'
 import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
+import { registerWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
 
 // 'wasm-workers' is the app's CPU set-up: one XNNPACK thread, and the training attack shared
 // with one helper worker per further core (src/worker/attackPool.ts).
@@ -75,7 +76,10 @@ export async function startBackend(name: BenchBackend, threads?: number): Promis
     threadCount = info.threads
     adapter = `CPU (WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`
   } else {
-    if (name === 'webgpu') adapter = await describeWebGpuAdapter()
+    if (name === 'webgpu') {
+      adapter = await describeWebGpuAdapter()
+      registerWebGpuTrainingKernels() // as the app does (src/worker/backends.ts)
+    }
     if (!(await tf.setBackend(name))) throw new Error(`tfjs backend '${name}' failed to start`)
     if (name === 'webgl') adapter = describeWebGl()
     if (name === 'cpu') adapter = 'CPU (plain JavaScript)'

@@ -1,6 +1,6 @@
 // The bench page (bench.html): runs one task on one backend and leaves the result as JSON on
 // `window.advtuneBench` for the driver (scripts/bench, test/browser). Query parameters:
-//   task=bench|engine-check|shard-check  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|cpu
+//   task=bench|engine-check|shard-check|webgpu-kernels  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|cpu
 //   batch=128  warmup=1  reps=3  repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
 //   helpers=N (wasm-workers; default: one per further core)
 
@@ -12,6 +12,7 @@ import type { AttackHelper } from '../core/train/attackShards'
 import { helperCount, startAttackHelpers } from '../worker/attackPool'
 import { engineCheck } from './engine-check'
 import { shardCheck } from './shard-check'
+import { webgpuKernelCheck } from './webgpu-kernel-check'
 import { loadTestImages, loadWeights } from './page-assets'
 import type { BackendRun } from './result'
 import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from './workloads'
@@ -90,6 +91,7 @@ async function main(): Promise<unknown> {
     const batch = int('batch', 2)
     return engineCheck(backendParam(), await loadWeights(), await loadTestImages(batch), batch)
   }
+  if (task === 'webgpu-kernels') return webgpuKernelCheck()
   throw new Error(`unknown task ${task}`)
 }
 

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-cpu'
 import { ensureGradients } from '../core/backend/register-gradients'
 import { initWasmBackend } from '../core/backend/wasm-init'
+import { registerWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
 import type { BackendName } from './protocol'
 
 export interface BackendChoice {
@@ -64,6 +65,7 @@ export async function pickBackend(order: BackendName[], wasmPaths: string | Reco
           skipped.push(a.why)
           continue
         }
+        registerWebGpuTrainingKernels() // the stock weight-gradient kernel leaves a GPU nearly idle
         if (await tf.setBackend('webgpu')) return { backend: 'webgpu', adapter: a.adapter, fallbackReason: reason(skipped) }
         skipped.push('the tfjs WebGPU backend failed to start')
       } else if (name === 'webgl') {

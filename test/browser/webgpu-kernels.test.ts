@@ -1,0 +1,28 @@
+// The WebGPU training kernels for real, in headless Chromium (SwiftShader's Vulkan adapter here):
+// the chunked Conv2DBackpropFilter gives the CPU backend's weight gradients on every shape of
+// src/bench/webgpu-kernel-check.ts, takes the shapes it should, and leaks no tensors.
+
+import { describe, expect, it } from 'vitest'
+import { FILTER_GRAD_CASES, type WebGpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
+import { benchPageSession } from './helpers'
+
+const page = benchPageSession()
+
+describe('WebGPU Conv2DBackpropFilter (headless Chromium)', () => {
+  it('matches the CPU backend on every case, chunked where the channels allow', async () => {
+    const r = await page.run<WebGpuKernelCheck>({ task: 'webgpu-kernels' }, 120_000)
+    expect(r.started.backend).toBe('webgpu')
+    expect(r.rows.map((row) => row.name)).toEqual(FILTER_GRAD_CASES.map((c) => c.name))
+    for (const row of r.rows) {
+      expect(row.maxAbs, row.name).toBeGreaterThan(0.5) // real sums of random products, not zeros
+      // float32 sums of up to ~2,000 products of values in [-1, 1], in another order than the CPU's
+      expect(row.maxAbsDiff, row.name).toBeLessThan(1e-4 * Math.max(1, row.maxAbs))
+      expect(row.stockMaxAbsDiff, row.name).toBeLessThan(1e-4 * Math.max(1, row.maxAbs))
+    }
+    const byName = Object.fromEntries(r.rows.map((row) => [row.name, row]))
+    expect(byName['stock fallback (6 outputs)'].chunked).toBe(false)
+    for (const row of r.rows.filter((row) => row.name !== 'stock fallback (6 outputs)')) expect(row.chunked, row.name).toBe(true)
+    expect(byName['stage 1, many chunks'].chunks).toBeGreaterThan(8) // chunk boundaries really crossed
+    expect(r.numTensorsLeaked).toBe(0)
+  }, 150_000)
+})
