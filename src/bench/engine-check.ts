@@ -8,7 +8,6 @@ import { disposeModel, forward } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
 import { createRng } from '../core/rng'
 import type { StateDict } from '../core/tensors'
-import { evalForward } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { startBackend, type BenchBackend, type StartedBackend } from './backend'
@@ -39,7 +38,7 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   logits.dispose()
   const t1 = performance.now()
   const before = await Promise.all(model.trainable.map(async (v) => (await v.data()) as Float32Array))
-  const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(7) }
+  const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
   const losses: number[] = []
   const numTensors: number[] = []
   for (let i = 0; i < 2; i++) {

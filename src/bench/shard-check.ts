@@ -9,7 +9,6 @@ import { modelFromStateDict } from '../core/model/weights'
 import { createRng } from '../core/rng'
 import type { StateDict } from '../core/tensors'
 import type { AttackHelper, AttackShard } from '../core/train/attackShards'
-import { evalForward } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { PGD2 } from './engine-check'
@@ -35,7 +34,7 @@ export async function shardCheck(helpers: AttackHelper[], weights: StateDict, se
   }))
   const run = async (hs: AttackHelper[]) => {
     const model = modelFromStateDict(weights)
-    const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(5), helpers: hs }
+    const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(5), helpers: hs }
     const t0 = performance.now()
     const losses: number[] = []
     for (let k = 0; k < steps; k++) losses.push(await trainStep(s, batch, PGD2, 0.05))

@@ -10,7 +10,7 @@ import { head, type CifarSet } from '../core/data/cifar'
 import { forward, type Model } from '../core/model/resnet'
 import { createRng } from '../core/rng'
 import type { AttackHelper } from '../core/train/attackShards'
-import { evaluate, evalForward } from '../core/train/evaluate'
+import { evaluate } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { median } from './stats'
@@ -137,7 +137,7 @@ export const firstBatch = (set: CifarSet, batch: number): HostBatch =>
 export async function runWorkloads(model: Model, set: CifarSet, plan: WorkloadPlan, host: Host = {}): Promise<WorkloadResult> {
   if (set.n < plan.batch) throw new Error(`need ${plan.batch} images, have ${set.n}`)
   const batch = firstBatch(set, plan.batch)
-  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(1), helpers: host.attackHelpers }
+  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(1), helpers: host.attackHelpers }
   const timings: Timing[] = []
   let before: MemorySnapshot | null = null
   let after: MemorySnapshot | null = null
@@ -198,7 +198,7 @@ export interface SoakSample {
  */
 export async function memorySoak(model: Model, set: CifarSet, o: { batch: number; steps: number; every: number }, host: Host = {}): Promise<SoakSample[]> {
   const batch = firstBatch(set, o.batch)
-  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(2) }
+  const stepper: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(2) }
   const samples: SoakSample[] = []
   for (let s = 1; s <= o.steps; s++) {
     const loss = await trainStep(stepper, batch, PGD7, LR)

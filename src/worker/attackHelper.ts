@@ -3,7 +3,7 @@
 
 import { attackShard, modelFromSnapshot } from '../core/train/attackShards'
 import type { Model } from '../core/model/resnet'
-import { evalForward } from '../core/train/evaluate'
+import { frozenForward } from '../core/train/evaluate'
 import type { FromHelper, ToHelper } from './attackProtocol'
 
 export function createAttackHelper(post: (msg: FromHelper, transfer?: Transferable[]) => void, startBackend: () => Promise<string>) {
@@ -23,7 +23,13 @@ export function createAttackHelper(post: (msg: FromHelper, transfer?: Transferab
       if (!started) throw new Error('the attack helper was not initialised')
       await started
       model = modelFromSnapshot(msg.shard.weights, model)
-      const adv = attackShard(evalForward(model), msg.shard)
+      const frozen = frozenForward(model)
+      let adv: Float32Array
+      try {
+        adv = attackShard(frozen.fwd, msg.shard)
+      } finally {
+        frozen.dispose()
+      }
       post({ type: 'result', id: msg.id, adv }, [adv.buffer])
     } catch (e) {
       post({ type: 'error', id: msg.id, message: (e as Error).message })

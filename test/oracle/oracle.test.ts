@@ -14,7 +14,7 @@ import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/config'
 import { head } from '../../src/core/data/cifar'
 import { modelFromStateDict, stateDictFromModel } from '../../src/core/model/weights'
 import { PRESETS } from '../../src/core/schedule'
-import { evaluate, evalForward, predictLogits } from '../../src/core/train/evaluate'
+import { evaluate, predictLogits } from '../../src/core/train/evaluate'
 import { fineTune, trainStep } from '../../src/core/train/finetune'
 import { checkpointPath, loadStateDict, loadTestSet, loadTrainSet, PYTHON, REPO, TEST_BIN, useWasm } from '../helpers/engine'
 
@@ -85,7 +85,7 @@ describe('training agrees with PyTorch', () => {
     const n = 32
     const [lr, momentum, wd] = [0.05, 0.9, 5e-4]
     const model = modelFromStateDict(loadStateDict('resnet20'))
-    const stepper = { model, sgd: new Sgd(model.trainable, momentum, wd), fwd: evalForward(model), rng: createRng(0) }
+    const stepper = { model, sgd: new Sgd(model.trainable, momentum, wd), rng: createRng(0) }
     const batch = gatherBatch(loadTestSet(), Array.from({ length: n }, (_, i) => i), null)
     const none = { kind: 'none' as const, eps255: 0, stepSize255: 1, steps: 1 }
     const ours = [await trainStep(stepper, batch, none, lr), await trainStep(stepper, batch, none, lr)]

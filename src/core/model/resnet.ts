@@ -39,6 +39,26 @@ function v(m: Model, name: string): tf.Variable {
 // PyTorch's 3x3 convs pad 1 on every side; 'same' would pad asymmetrically at stride 2.
 const PAD = 1
 
+/** What the layers of one forward pass share. */
+interface Pass {
+  m: Model
+  mode: Mode
+  stats?: BatchStats[]
+  folding?: Folding
+  /** One scalar tensor per value for the whole pass: on WebGPU each number in an op is an upload. */
+  scalar: (value: number) => tf.Scalar
+}
+
+/** Scalar tensors by value, created on first use (inside the caller's tidy scope). */
+function scalarCache(): (value: number) => tf.Scalar {
+  const made = new Map<number, tf.Scalar>()
+  return (value) => {
+    let s = made.get(value)
+    if (!s) made.set(value, (s = tf.scalar(value)))
+    return s
+  }
+}
+
 /**
  * Per-channel sum of [B, H, W, C] in two stages (space, then batch). tfjs-wasm sums in float32
  * one element after another, and BatchNorm's backward cancels large terms: over a 32x32x128
@@ -55,42 +75,107 @@ function channelSum(t: tf.Tensor): tf.Tensor1D {
  * channel sums and a few elementwise ops:
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − dβ/n − x̂·dγ/n)
  */
-function batchNorm(m: Model, x: tf.Tensor4D, prefix: string, stats?: BatchStats[]): tf.Tensor4D {
+function batchNorm(p: Pass, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
   const count = x.shape[0] * x.shape[1] * x.shape[2]
+  // Made out here, in the pass's scope: customGrad's function runs in a scope of its own.
+  const [n, eps] = [p.scalar(count), p.scalar(BN_EPS)]
   const bn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, gamma, beta, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc]
     // Not tf.moments: it casts x to float32 first, an activation-sized copy on WASM.
-    const mean = tf.div(channelSum(xi), count)
-    const variance = tf.div(channelSum(tf.square(tf.sub(xi, mean))), count)
-    if (stats) stats.push({ prefix, mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D), count })
-    const rstd = tf.rsqrt(tf.add(variance, BN_EPS))
+    const mean = tf.div(channelSum(xi), n)
+    const variance = tf.div(channelSum(tf.square(tf.sub(xi, mean))), n)
+    p.stats?.push({ prefix, mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D), count })
+    const rstd = tf.rsqrt(tf.add(variance, eps))
     const xhat = tf.mul(tf.sub(xi, mean), rstd)
-    save([xhat, rstd, gamma])
+    save([xhat, rstd, gamma, n])
     return {
       value: tf.add(tf.mul(xhat, gamma), beta),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, rs, g] = saved
+        const [xh, rs, g, ns] = saved
         const dBeta = channelSum(dy)
         const dGamma = channelSum(tf.mul(dy, xh))
-        const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xh, tf.div(dGamma, count)))
+        const centred = tf.sub(tf.sub(dy, tf.div(dBeta, ns)), tf.mul(xh, tf.div(dGamma, ns)))
         return [tf.mul(centred, tf.mul(g, rs)), dGamma, dBeta]
       },
     }
   })
-  return bn(x, v(m, `${prefix}.weight`), v(m, `${prefix}.bias`)) as tf.Tensor4D
+  return bn(x, v(p.m, `${prefix}.weight`), v(p.m, `${prefix}.bias`)) as tf.Tensor4D
+}
+
+/** A conv layer with its BatchNorm folded in (eval mode): filter·γ/σ and shift β − μ·γ/σ. */
+export interface FoldedConv {
+  filter: tf.Tensor4D
+  shift: tf.Tensor1D
+}
+
+/**
+ * What an eval-mode forward of fixed weights can hold ready (kept tensors, see foldBatchNorm):
+ * per conv layer name its folded filter and shift, and the forward's constants.
+ */
+export interface Folding {
+  convs: Map<string, FoldedConv>
+  mean: tf.Tensor1D // input normalisation
+  std: tf.Tensor1D
+  shortcuts: Map<string, tf.Tensor4D> // option-A 0/1 filters, by shortcutKey
+}
+
+function foldOne(m: Model, conv: string, bn: string): FoldedConv {
+  const scale = tf.mul(v(m, `${bn}.weight`), tf.rsqrt(tf.add(v(m, `${bn}.running_var`), BN_EPS)))
+  const shift = tf.sub(v(m, `${bn}.bias`), tf.mul(v(m, `${bn}.running_mean`), scale)) as tf.Tensor1D
+  return { filter: tf.mul(v(m, `${conv}.weight`), scale) as tf.Tensor4D, shift }
+}
+
+/** The (conv, BatchNorm) pairs of the network, stem first, in forward order. */
+function convLayers(spec: ResNetSpec): { conv: string; bn: string }[] {
+  const out = [{ conv: 'conv1', bn: 'bn1' }]
+  for (let s = 0; s < 3; s++)
+    for (let b = 0; b < spec.blocksPerStage; b++)
+      for (const k of [1, 2]) out.push({ conv: `layer${s + 1}.${b}.conv${k}`, bn: `layer${s + 1}.${b}.bn${k}` })
+  return out
+}
+
+/**
+ * Every conv layer's BatchNorm folded in once. An attack runs the same eval-mode weights 7-20
+ * times: folding per forward cost 6 small kernels per layer each time (114 of a ResNet-20
+ * forward's 187 kernels), which on a GPU cost more in dispatch than in arithmetic. Valid until
+ * the weights or running statistics change; the caller disposes it (disposeFolding).
+ */
+export function foldBatchNorm(m: Model): Folding {
+  const convs = new Map(
+    convLayers(m.spec).map(({ conv, bn }) => {
+      const [filter, shift] = tf.tidy(() => {
+        const f = foldOne(m, conv, bn)
+        return [f.filter, f.shift]
+      })
+      return [conv, { filter: filter as tf.Tensor4D, shift: shift as tf.Tensor1D }]
+    }),
+  )
+  const shortcuts = new Map<string, tf.Tensor4D>()
+  for (let s = 0; s < 3; s++)
+    for (let b = 0; b < m.spec.blocksPerStage; b++) {
+      const { inC, out, stride } = blockShape(m.spec, s, b)
+      if (stride !== 1 || inC !== out) shortcuts.set(shortcutKey(inC, out), shortcutFilter(inC, out))
+    }
+  return { convs, mean: tf.tensor1d(CIFAR_MEAN), std: tf.tensor1d(CIFAR_STD), shortcuts }
+}
+
+export function disposeFolding(f: Folding): void {
+  for (const c of f.convs.values()) tf.dispose([c.filter, c.shift])
+  tf.dispose([f.mean, f.std, ...f.shortcuts.values()])
+  f.convs.clear()
+  f.shortcuts.clear()
 }
 
 /**
  * conv → BatchNorm. In eval mode BatchNorm is folded into the convolution (filter scaled per
  * output channel by γ/√(running_var+ε), then one shift): attacks run eval mode seven times a
  * step, and folding removes an activation-sized multiply from every layer's forward and backward.
+ * `folding` holds the folded weights ready; without it they are folded here, every call.
  */
-function convBn(m: Model, x: tf.Tensor4D, conv: string, bn: string, stride: number, mode: Mode, stats?: BatchStats[]): tf.Tensor4D {
-  const w = v(m, `${conv}.weight`) as tf.Tensor4D
-  if (mode === 'train') return batchNorm(m, tf.conv2d(x, w, stride, PAD), bn, stats)
-  const scale = tf.mul(v(m, `${bn}.weight`), tf.rsqrt(tf.add(v(m, `${bn}.running_var`), BN_EPS)))
-  const shift = tf.sub(v(m, `${bn}.bias`), tf.mul(v(m, `${bn}.running_mean`), scale))
-  return tf.add(tf.conv2d(x, tf.mul(w, scale) as tf.Tensor4D, stride, PAD), shift) as tf.Tensor4D
+function convBn(p: Pass, x: tf.Tensor4D, conv: string, bn: string, stride: number): tf.Tensor4D {
+  if (p.mode === 'train') return batchNorm(p, tf.conv2d(x, v(p.m, `${conv}.weight`) as tf.Tensor4D, stride, PAD), bn)
+  const f = p.folding?.convs.get(conv) ?? foldOne(p.m, conv, bn)
+  return tf.add(tf.conv2d(x, f.filter, stride, PAD), f.shift) as tf.Tensor4D
 }
 
 /**
@@ -98,30 +183,41 @@ function convBn(m: Model, x: tf.Tensor4D, conv: string, bn: string, stride: numb
  * one 1x1 stride-2 convolution with a constant 0/1 filter. Same values as slice + pad, but a
  * single fast kernel forwards and backwards (tfjs-wasm runs slice in JavaScript).
  */
-function shortcutA(x: tf.Tensor4D, outC: number): tf.Tensor4D {
-  const inC = x.shape[3]
+function shortcutA(x: tf.Tensor4D, outC: number, filter?: tf.Tensor4D): tf.Tensor4D {
+  return tf.conv2d(x, filter ?? shortcutFilter(x.shape[3], outC), 2, 'valid')
+}
+
+const shortcutKey = (inC: number, outC: number) => `${inC}>${outC}`
+
+/** The 0/1 filter [1, 1, inC, outC] that puts input channel c on output channel c + (outC − inC)/2. */
+function shortcutFilter(inC: number, outC: number): tf.Tensor4D {
   const p = (outC - inC) / 2
   const place = new Float32Array(inC * outC)
-  for (let c = 0; c < inC; c++) place[c * outC + c + p] = 1 // input channel c → output channel c + p
-  return tf.conv2d(x, tf.tensor4d(place, [1, 1, inC, outC]), 2, 'valid')
+  for (let c = 0; c < inC; c++) place[c * outC + c + p] = 1
+  return tf.tensor4d(place, [1, 1, inC, outC])
 }
 
 /**
  * Logits [B, classes] of images [B, 32, 32, 3] with pixels in [0, 1]. The normalisation is part
  * of the model so attacks work in pixel space. In 'train' mode BatchNorm uses batch statistics
- * and, when `stats` is given, appends them (kept tensors the caller disposes).
+ * and, when `stats` is given, appends them (kept tensors the caller disposes). In 'eval' mode
+ * `folding` (foldBatchNorm) saves re-folding BatchNorm into the filters on every call.
  */
-export function forward(m: Model, x: tf.Tensor4D, mode: Mode, stats?: BatchStats[]): tf.Tensor2D {
+export function forward(m: Model, x: tf.Tensor4D, mode: Mode, stats?: BatchStats[], folding?: Folding): tf.Tensor2D {
+  if (folding && mode !== 'eval') throw new Error('folded BatchNorm is for eval mode only')
   return tf.tidy(() => {
-    let h = tf.div(tf.sub(x, tf.tensor1d(CIFAR_MEAN)), tf.tensor1d(CIFAR_STD)) as tf.Tensor4D
-    h = tf.relu(convBn(m, h, 'conv1', 'bn1', 1, mode, stats))
+    const pass: Pass = { m, mode, stats, folding, scalar: scalarCache() }
+    const mean = folding?.mean ?? tf.tensor1d(CIFAR_MEAN)
+    const std = folding?.std ?? tf.tensor1d(CIFAR_STD)
+    let h = tf.div(tf.sub(x, mean), std) as tf.Tensor4D
+    h = tf.relu(convBn(pass, h, 'conv1', 'bn1', 1))
     for (let s = 0; s < 3; s++)
       for (let b = 0; b < m.spec.blocksPerStage; b++) {
         const { inC, out, stride } = blockShape(m.spec, s, b)
         const p = `layer${s + 1}.${b}`
-        const o1 = tf.relu(convBn(m, h, `${p}.conv1`, `${p}.bn1`, stride, mode, stats))
-        const o = convBn(m, o1, `${p}.conv2`, `${p}.bn2`, 1, mode, stats)
-        const short = stride !== 1 || inC !== out ? shortcutA(h, out) : h
+        const o1 = tf.relu(convBn(pass, h, `${p}.conv1`, `${p}.bn1`, stride))
+        const o = convBn(pass, o1, `${p}.conv2`, `${p}.bn2`, 1)
+        const short = stride !== 1 || inC !== out ? shortcutA(h, out, folding?.shortcuts.get(shortcutKey(inC, out))) : h
         h = tf.relu(tf.add(o, short)) as tf.Tensor4D
       }
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D // [B, 64]
@@ -132,12 +228,13 @@ export function forward(m: Model, x: tf.Tensor4D, mode: Mode, stats?: BatchStats
 /** Folds a train-mode pass's batch statistics into the running averages (PyTorch convention). */
 export function updateRunningStats(m: Model, stats: BatchStats[]): void {
   tf.tidy(() => {
+    const scalar = scalarCache()
     for (const s of stats) {
       const rm = v(m, `${s.prefix}.running_mean`)
       const rv = v(m, `${s.prefix}.running_var`)
-      const unbiased = tf.mul(s.variance, s.count / Math.max(1, s.count - 1))
-      rm.assign(tf.add(tf.mul(rm, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)))
-      rv.assign(tf.add(tf.mul(rv, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)))
+      const unbiased = tf.mul(s.variance, scalar(s.count / Math.max(1, s.count - 1)))
+      rm.assign(tf.add(tf.mul(rm, scalar(1 - BN_MOMENTUM)), tf.mul(s.mean, scalar(BN_MOMENTUM))))
+      rv.assign(tf.add(tf.mul(rv, scalar(1 - BN_MOMENTUM)), tf.mul(unbiased, scalar(BN_MOMENTUM))))
     }
   })
   m.batchesTracked++

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { attackForEval, type EvalAttackOptions, type Forward, type PgdRunner } from '../attacks/linf'
 import { gatherBatch, ranges } from '../data/batches'
 import { IMAGE_BYTES, type CifarSet } from '../data/cifar'
-import { forward, type Model } from '../model/resnet'
+import { disposeFolding, foldBatchNorm, forward, type Model } from '../model/resnet'
 import { createRng, deriveSeed } from '../rng'
 import type { EvalAttack } from '../config'
 import { shardedPgd, type AttackHelper } from './attackShards'
@@ -32,12 +32,37 @@ export function evalAttackOptions(a: EvalAttack): EvalAttackOptions {
   return { kind: a.kind, eps: a.eps255 / 255, stepSize: a.stepSize255 / 255, steps: a.kind === 'fgsm' ? 1 : a.steps, randomStart: a.randomStart, restarts: a.restarts }
 }
 
+/** The eval-mode forward, BatchNorm folded into the filters on every call. */
 export const evalForward = (m: Model): Forward => (x) => forward(m, x, 'eval')
+
+/** An eval-mode forward of fixed weights, holding their folded filters until disposed. */
+export interface FrozenForward {
+  fwd: Forward
+  dispose(): void
+}
+
+/**
+ * The eval-mode forward of the weights as they are now, BatchNorm folded once: for an attack or
+ * an evaluation, during which the weights don't change. Same results as evalForward, with 114
+ * fewer kernels per ResNet-20 forward.
+ */
+export function frozenForward(m: Model): FrozenForward {
+  const folding = foldBatchNorm(m)
+  return { fwd: (x) => forward(m, x, 'eval', undefined, folding), dispose: () => disposeFolding(folding) }
+}
 
 const toBytes = (x: Float32Array) => Uint8Array.from(x, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255))
 
 export async function evaluate(m: Model, set: CifarSet, attack: EvalAttackOptions, o: EvalOptions): Promise<EvalResult> {
-  const fwd = evalForward(m)
+  const frozen = frozenForward(m) // the weights stay fixed over the whole evaluation
+  try {
+    return await evaluateWith(m, frozen.fwd, set, attack, o)
+  } finally {
+    frozen.dispose()
+  }
+}
+
+async function evaluateWith(m: Model, fwd: Forward, set: CifarSet, attack: EvalAttackOptions, o: EvalOptions): Promise<EvalResult> {
   const rng = createRng(deriveSeed(o.seed, 'eval-attack'))
   const helpers = o.helpers ?? []
   const runPgd: PgdRunner | undefined = helpers.length ? (x, y, po, r) => shardedPgd(m, fwd, x, y, po, r, helpers) : undefined

@@ -3,14 +3,14 @@
 // Reads like a script from top to bottom; the GPU is read once per step (the loss).
 
 import * as tf from '@tensorflow/tfjs-core'
-import { pgd, type Forward, type PgdOptions } from '../attacks/linf'
+import { pgd, type PgdOptions } from '../attacks/linf'
 import { configProblems, stepsPerEpoch, totalSteps, type RunConfig, type TrainAttack } from '../config'
 import { gatherBatch, type HostBatch } from '../data/batches'
 import { head, type CifarSet } from '../data/cifar'
 import { crossEntropy, disposeStats, forward, updateRunningStats, type BatchStats, type Model } from '../model/resnet'
 import { createRng, deriveSeed, permutation, type Rng } from '../rng'
 import { lrAt, scheduleProblems, type ControlPoint } from '../schedule'
-import { evalAttackOptions, evaluate, evalForward, type EvalResult } from './evaluate'
+import { evalAttackOptions, evaluate, frozenForward, type EvalResult } from './evaluate'
 import { shardedPgd, type AttackHelper } from './attackShards'
 import { Sgd } from './sgd'
 import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from './types'
@@ -52,13 +52,17 @@ export async function trainingInput(s: Stepper, x: tf.Tensor4D, y: tf.Tensor1D, 
     a.kind === 'fgsm-rs' // FGSM with random start (Wong et al. 2020): one step of 1.25·eps
       ? { eps, stepSize: 1.25 * eps, steps: 1, randomStart: true }
       : { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }
-  return s.helpers?.length ? shardedPgd(s.model, s.fwd, x, y, o, s.rng, s.helpers) : pgd(s.fwd, x, y, o, s.rng)
+  const frozen = frozenForward(s.model) // the weights stay fixed during the attack
+  try {
+    return await (s.helpers?.length ? shardedPgd(s.model, frozen.fwd, x, y, o, s.rng, s.helpers) : pgd(frozen.fwd, x, y, o, s.rng))
+  } finally {
+    frozen.dispose()
+  }
 }
 
 export interface Stepper {
   model: Model
   sgd: Sgd
-  fwd: Forward // eval-mode forward, attacked
   rng: Rng // the training attack's random starts
   helpers?: readonly AttackHelper[] // other threads that take shares of the attack
 }
@@ -102,7 +106,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   const augRng = createRng(deriveSeed(c.seed, 'augment'))
   const attackRng = createRng(deriveSeed(c.seed, 'train-attack'))
   const sgd = new Sgd(model.trainable, c.momentum, c.weightDecay)
-  const stepper: Stepper = { model, sgd, fwd: evalForward(model), rng: attackRng, helpers: opts.attackHelpers }
+  const stepper: Stepper = { model, sgd, rng: attackRng, helpers: opts.attackHelpers }
   const history: EvalPoint[] = []
   let wallMs = 0
   let lossSum = 0

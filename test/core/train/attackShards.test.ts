@@ -138,7 +138,7 @@ describe('attack shards', () => {
   it('three PGD training steps with a helper give the losses and weights of steps without one', async () => {
     const run = async (helpers: AttackHelper[]) => {
       const model = modelFromStateDict(pretrained)
-      const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), fwd: evalForward(model), rng: createRng(11), helpers }
+      const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(11), helpers }
       const losses: number[] = []
       for (let k = 0; k < 3; k++) losses.push(await trainStep(s, batchOf(16, 16 * k), { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 2 }, 0.05))
       const weights = model.trainable.map((v) => Array.from(v.dataSync()))
