@@ -23,6 +23,16 @@ def main():
         ratios[t['workload']] = ratio
         print(f"{LABELS[t['workload']]:<20} {t['imagesPerSec']:>18.4g} {r['imagesPerSec'] if r else float('nan'):>12.4g} "
               f"{'%.3gx' % ratio if ratio else '-':>7}")
+    stock = {t['workload']: t for t in tfjs.get('stockKernels', [])}
+    for w, t in stock.items():
+        ours = next((x for x in tfjs['timings'] if x['workload'] == w), None)
+        gain = f", advtune's kernels {ours['imagesPerSec'] / t['imagesPerSec']:.3g}x faster" if ours else ''
+        print(f"{LABELS[w]} on tfjs's own kernels: {t['imagesPerSec']:.4g} images/s{gain}")
+    p = tfjs.get('profile')
+    if p:
+        print(f"profile, one PGD-7 step: {p['stepMs']:.0f} ms wall, {p['kernelMs']:.1f} ms in {p['kernelCalls']} kernel calls")
+        for r in p['byKernel'][:12]:
+            print(f"  {r['kernel']:<24} {r['calls']:>5} calls {r['ms']:>8.1f} ms {100 * r['share']:>5.1f} %")
     if tfjs.get('memory'):
         m = tfjs['memory']
         print(f"tfjs tensors {m['before']['numTensors']} -> {m['after']['numTensors']} over {m['steps']} steps, "

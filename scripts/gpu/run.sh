@@ -9,8 +9,12 @@
 #     ADVTUNE_VK=swiftshader bash scripts/gpu/run.sh --batch 2 --warmup 0 --reps 1 --workloads forward,pgd7
 #
 # Options: --batch N (128) --warmup N (2) --reps N (5) --workloads forward,clean,pgd7,pgd20
+#          --ab clean,pgd7 (re-run on tfjs's own kernels, for the A/B; '' for none) --no-profile
 # Env: ADVTUNE_VK=swiftshader (test on Chromium's SwiftShader), PYTHON (interpreter with torch),
-#      ADVTUNE_DAWN_FLAGS (Dawn toggles, e.g. backend=vulkan), OUT (results folder).
+#      ADVTUNE_DAWN_FLAGS (Dawn toggles, e.g. backend=vulkan), OUT (results folder),
+#      ADVTUNE_TORCH_TIMEOUT / ADVTUNE_WEBGPU_TIMEOUT (seconds per side; 300 / 480),
+#      ADVTUNE_CPU_PROF=1 (afterwards, a V8 CPU profile of 3 PGD-7 steps: webgpu-pgd7.cpuprofile),
+#      ADVTUNE_VARIANT='--submit-batch 64' (afterwards, PGD-7 and PGD-20 again with these options).
 # Results in $OUT (else bench/out/gpu/results): torch.json webgpu.json gpu.json report.txt log.txt
 set -uo pipefail
 
@@ -18,13 +22,15 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PACK=${ADVTUNE_GPU_PACK:-$REPO/bench/out/gpu/payload.tar.xz}
 WORK=${ADVTUNE_GPU_WORK:-/tmp/advtune-gpu}
 RES=${OUT:-$REPO/bench/out/gpu/results}
-BATCH=128 WARMUP=2 REPS=5 WORKLOADS=forward,clean,pgd7,pgd20
+BATCH=128 WARMUP=2 REPS=5 WORKLOADS=forward,clean,pgd7,pgd20 AB=clean,pgd7 PROFILE=(--profile)
 while [ $# -gt 0 ]; do
   case $1 in
     --batch) BATCH=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --workloads) WORKLOADS=$2; shift 2 ;;
+    --ab) AB=$2; shift 2 ;;
+    --no-profile) PROFILE=(); shift ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -112,16 +118,31 @@ else
   say "PyTorch sees no CUDA device: measuring PyTorch on the CPU instead"
 fi
 say "PyTorch: ${TORCH[*]}"
-timeout 300 "$PY" "$REPO/scripts/bench/torch_bench.py" "${TORCH[@]}" --weights "$WORK/data/resnet20.safetensors" \
+timeout "${ADVTUNE_TORCH_TIMEOUT:-300}" "$PY" "$REPO/scripts/bench/torch_bench.py" "${TORCH[@]}" --weights "$WORK/data/resnet20.safetensors" \
   --data "$WORK/data/test_head.bin" --batches "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" \
   --out "$RES/torch.json" || say "PyTorch side failed (exit $?)"
 
 # --- tfjs on WebGPU (Dawn)
 if [ -z "${NO_WEBGPU:-}" ]; then
   say "tfjs-webgpu: batch $BATCH, warm-up $WARMUP, $REPS runs"
-  timeout 480 "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" \
-    --batch "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" --out "$RES/webgpu.json" \
+  timeout "${ADVTUNE_WEBGPU_TIMEOUT:-480}" "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" \
+    --batch "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" --ab "$AB" "${PROFILE[@]}" --out "$RES/webgpu.json" \
     || say "tfjs-webgpu side failed (exit $?)"
+fi
+
+if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_VARIANT:-}" ]; then
+  say "variant: ${ADVTUNE_VARIANT}"
+  # shellcheck disable=SC2086 # the variant is a list of options
+  timeout 120 "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" --batch "$BATCH" \
+    --warmup "$WARMUP" --reps "$REPS" --workloads pgd7,pgd20 --ab '' $ADVTUNE_VARIANT || say "variant run failed (exit $?)"
+fi
+
+if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_CPU_PROF:-}" ]; then
+  # Where a step's wall time goes on the host (tfjs's JavaScript, Dawn, idle waiting for the GPU).
+  say "V8 CPU profile of 3 PGD-7 steps"
+  timeout 120 env "$NODE" --cpu-prof --cpu-prof-dir="$RES" --cpu-prof-name=webgpu-pgd7.cpuprofile "$WORK/webgpu-step.mjs" \
+    --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" --batch "$BATCH" --warmup 1 --reps 3 \
+    --workloads pgd7 --ab '' || say "CPU profile run failed (exit $?)"
 fi
 
 if [ -f "$RES/webgpu.json" ] && [ -f "$RES/torch.json" ]; then

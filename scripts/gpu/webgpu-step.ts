@@ -4,19 +4,24 @@
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json LD_LIBRARY_PATH=/usr/lib/chromium \
 //   npx tsx scripts/gpu/webgpu-step.ts --weights W --data test_batch.bin --batch 4 --reps 1
 // --probe only prints the adapter (exit 2 without one, 3 if it is a software fallback and
-// --require-hardware is given).
+// --require-hardware is given). The app's WebGPU training kernels are registered as in the app;
+// --stock-kernels leaves tfjs's own, --ab W1,W2 re-runs those workloads on tfjs's own kernels
+// afterwards (the A/B in one process), --profile adds one PGD-7 step's kernel profile,
+// --submit-batch N sets how many dispatches tfjs queues before each GPU submit (tfjs: 15).
 
 import './dawn-navigator' // first: tfjs-backend-webgpu looks for navigator.gpu when it loads
 import { readFileSync, writeFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-webgpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
+import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu-kernels'
+import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'
 import { readCheckpoint } from '../../src/core/checkpoint'
 import { parseCifarBin, IMAGE_BYTES } from '../../src/core/data/cifar'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
 import type { BackendRun } from '../../src/bench/result'
-import { runWorkloads, WORKLOADS, type WorkloadName } from '../../src/bench/workloads'
+import { firstBatch, runWorkloads, WORKLOADS, type Timing, type WorkloadName } from '../../src/bench/workloads'
 import { list, num, parseArgs, str } from '../bench/args'
 
 interface AdapterLike {
@@ -46,6 +51,7 @@ async function main() {
 
   const plan = { batch: num(a, 'batch', 128), warmup: num(a, 'warmup', 1), reps: num(a, 'reps', 5), workloads: list(a, 'workloads', WORKLOADS) as WorkloadName[] }
   const t0 = performance.now()
+  if (a['submit-batch']) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', num(a, 'submit-batch', 15))
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs WebGPU backend failed to start')
   await tf.ready()
   await ensureGradients()
@@ -55,9 +61,22 @@ async function main() {
   const bytes = new Uint8Array(readFileSync(str(a, 'data', '')))
   const set = parseCifarBin(bytes.subarray(0, Math.min(bytes.length, plan.batch * (IMAGE_BYTES + 1))))
   const setupMs = performance.now() - t0
+  const stockOnly = Boolean(a['stock-kernels'])
+  if (!stockOnly) registerWebGpuTrainingKernels()
+  log(`kernels: ${stockOnly ? "tfjs's own" : "the app's (chunked Conv2DBackpropFilter)"}; submit every ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')} dispatches`)
   const r = await runWorkloads(model, set, plan, { log })
+  const ab = list(a, 'ab', []) as WorkloadName[]
+  let stockKernels: Timing[] | undefined
+  if (ab.length && !stockOnly) {
+    log(`A/B: ${ab.join(', ')} again on tfjs's own kernels`)
+    unregisterWebGpuTrainingKernels()
+    stockKernels = (await runWorkloads(model, set, { ...plan, workloads: ab }, { log })).timings
+    registerWebGpuTrainingKernels()
+  }
+  const profile = a.profile ? await profilePgdStep(model, firstBatch(set, plan.batch)) : undefined
+  if (profile) for (const line of formatProfile(profile, 20)) log(line)
   disposeModel(model)
-  const run: BackendRun = {
+  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile } = {
     id: 'node-webgpu',
     env: 'node',
     backend: tf.getBackend(),
@@ -67,10 +86,14 @@ async function main() {
     ...r,
     setupMs,
     versions: { node: process.versions.node, tfjs: tf.version_core },
+    kernels: stockOnly ? 'tfjs' : 'advtune',
+    ...(stockKernels ? { stockKernels } : {}),
+    ...(profile ? { profile } : {}),
   }
   const out = str(a, 'out', '')
   if (out) writeFileSync(out, JSON.stringify(run, null, 2))
   for (const t of r.timings) log(`${t.workload}: ${t.imagesPerSec.toPrecision(3)} images/s (median of ${t.ms.length}, batch ${t.batch})`)
+  for (const t of stockKernels ?? []) log(`${t.workload} on tfjs's own kernels: ${t.imagesPerSec.toPrecision(3)} images/s`)
   // Dawn keeps the event loop alive after the work is done, and tearing it down at exit with the
   // device still alive crashes (SIGSEGV): release the backend (which destroys the device) first.
   tf.removeBackend('webgpu')
