@@ -2,13 +2,15 @@
 // drives it): the chunked Conv2DBackpropFilter against the plain CPU backend's, and against the
 // stock WebGPU kernel, on random inputs over the shapes that matter (ResNet's 3x3 and 1x1 filters,
 // strides 1 and 2, 'same', 'valid' and explicit padding, odd image sizes, chunk boundaries) and
-// one the chunked kernel hands back to the stock one (output channels not a multiple of 4).
+// one the chunked kernel hands back to the stock one (output channels not a multiple of 4). And
+// the fused SGD update against Sgd's op-by-op path on the CPU backend.
 
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core'
 import { chunking, filterGradCalls } from '../core/backend/webgpu-conv-filter-grad'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
 import { createRng } from '../core/rng'
+import { Sgd, SGD_MOMENTUM_KERNEL } from '../core/train/sgd'
 import { startBackend, type StartedBackend } from './backend'
 
 interface Case {
@@ -37,10 +39,38 @@ export interface FilterGradRow {
   maxAbs: number // of the CPU result
 }
 
+export interface SgdCheck {
+  fusedKernelRan: boolean // the second step's profile lists the fused kernel
+  maxAbsDiff: number // parameters after three steps, fused on WebGPU against the CPU backend
+  maxAbsChange: number // how far the steps moved the parameters, for scale
+}
+
 export interface WebGpuKernelCheck {
   started: StartedBackend
   rows: FilterGradRow[]
+  sgd: SgdCheck
   numTensorsLeaked: number
+}
+
+const SGD_SHAPES = [[3, 3, 4, 8], [8], [64, 10]]
+
+/** Three SGD steps (momentum 0.9, weight decay 5e-4) on fixed parameters and gradients. */
+async function sgdSteps(profileStep = -1): Promise<{ values: Float32Array[]; kernels: string[] }> {
+  const initial = SGD_SHAPES.map((s, k) => tf.tensor(random(s.reduce((a, b) => a * b), 100 + k), s))
+  const params = initial.map((t, k) => tf.variable(t, true, `p${k}`))
+  tf.dispose(initial)
+  const sgd = new Sgd(params, 0.9, 5e-4)
+  let kernels: string[] = []
+  for (let step = 0; step < 3; step++) {
+    const grads = Object.fromEntries(params.map((p, k) => [p.name, tf.tensor(random(p.size, 200 + 10 * step + k), p.shape)]))
+    if (step === profileStep) kernels = (await tf.profile(() => sgd.step(grads, 0.05 * (step + 1)))).kernelNames
+    else sgd.step(grads, 0.05 * (step + 1))
+    tf.dispose(Object.values(grads))
+  }
+  const values = await Promise.all(params.map(async (p) => (await p.data()) as Float32Array))
+  sgd.dispose()
+  tf.dispose(params)
+  return { values, kernels }
 }
 
 function random(n: number, seed: number): Float32Array {
@@ -68,6 +98,7 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
   })
   await startBackend('cpu')
   const ref = await Promise.all(FILTER_GRAD_CASES.map((c, k) => filterGrad(c, inputs[k].x, inputs[k].dy, inputs[k].dyShape)))
+  const sgdRef = await sgdSteps()
   const started = await startBackend('webgpu')
   const before = tf.memory().numTensors
   const rows: FilterGradRow[] = []
@@ -88,5 +119,12 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
       maxAbs: ref[k].reduce((m, v) => Math.max(m, Math.abs(v)), 0),
     })
   }
-  return { started, rows, numTensorsLeaked: tf.memory().numTensors - before }
+  const fused = await sgdSteps(1) // step 0 makes the momentum buffers; 1 and 2 take the fused kernel
+  const initial = SGD_SHAPES.map((s, k) => random(s.reduce((a, b) => a * b), 100 + k))
+  const sgd: SgdCheck = {
+    fusedKernelRan: fused.kernels.includes(SGD_MOMENTUM_KERNEL),
+    maxAbsDiff: Math.max(...fused.values.map((v, k) => maxAbsDiff(v, sgdRef.values[k]))),
+    maxAbsChange: Math.max(...sgdRef.values.map((v, k) => maxAbsDiff(v, initial[k]))),
+  }
+  return { started, rows, sgd, numTensorsLeaked: tf.memory().numTensors - before }
 }

@@ -1,6 +1,7 @@
 // The WebGPU training kernels for real, in headless Chromium (SwiftShader's Vulkan adapter here):
 // the chunked Conv2DBackpropFilter gives the CPU backend's weight gradients on every shape of
-// src/bench/webgpu-kernel-check.ts, takes the shapes it should, and leaks no tensors.
+// src/bench/webgpu-kernel-check.ts, takes the shapes it should, and leaks no tensors; the fused
+// SGD update gives the CPU backend's parameters.
 
 import { describe, expect, it } from 'vitest'
 import { FILTER_GRAD_CASES, type WebGpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
@@ -8,8 +9,8 @@ import { benchPageSession } from './helpers'
 
 const page = benchPageSession()
 
-describe('WebGPU Conv2DBackpropFilter (headless Chromium)', () => {
-  it('matches the CPU backend on every case, chunked where the channels allow', async () => {
+describe('WebGPU training kernels (headless Chromium)', () => {
+  it('match the CPU backend: the weight gradient on every case (chunked where the channels allow), and SGD', async () => {
     const r = await page.run<WebGpuKernelCheck>({ task: 'webgpu-kernels' }, 120_000)
     expect(r.started.backend).toBe('webgpu')
     expect(r.rows.map((row) => row.name)).toEqual(FILTER_GRAD_CASES.map((c) => c.name))
@@ -23,6 +24,10 @@ describe('WebGPU Conv2DBackpropFilter (headless Chromium)', () => {
     expect(byName['stock fallback (6 outputs)'].chunked).toBe(false)
     for (const row of r.rows.filter((row) => row.name !== 'stock fallback (6 outputs)')) expect(row.chunked, row.name).toBe(true)
     expect(byName['stage 1, many chunks'].chunks).toBeGreaterThan(8) // chunk boundaries really crossed
+    // The fused SGD update: really taken, and the CPU's parameters after three steps (two fused).
+    expect(r.sgd.fusedKernelRan).toBe(true)
+    expect(r.sgd.maxAbsChange).toBeGreaterThan(0.01)
+    expect(r.sgd.maxAbsDiff).toBeLessThan(1e-6)
     expect(r.numTensorsLeaked).toBe(0)
   }, 150_000)
 })

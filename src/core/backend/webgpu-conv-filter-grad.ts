@@ -8,28 +8,7 @@
 
 import { backend_util } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-
-/** The part of tfjs-backend-webgpu's WebGPUProgram (webgpu_program.d.ts) these programs fill in. */
-interface Program {
-  variableNames: string[]
-  variableComponents?: number[]
-  outputComponent?: number
-  outputShape: number[]
-  shaderKey: string
-  dispatchLayout: { x: number[] }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number]
-  uniforms?: string
-  getUserCode(): string
-}
-
-type Uniform = { type: 'int32'; data: number[] }
-
-/** The WebGPU backend's method that compiles (once per shader key) and queues a program. */
-export interface WebGpuRunner {
-  runWebGPUProgram(p: Program, inputs: TensorInfo[], dtype: 'float32', uniforms?: Uniform[]): TensorInfo
-  disposeData(dataId: object): void
-}
+import type { Program, WebGpuRunner } from './webgpu-program'
 
 const WORKGROUP = 64
 // Enough threads to fill a large GPU; SwiftShader and small GPUs just take more waves.

@@ -3,6 +3,12 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 
+/**
+ * A backend may register this kernel: inputs {p, g, buf}, attrs {weightDecay, momentum, lr},
+ * outputs [new buf, new p], the update below in one go (WebGPU: src/core/backend/webgpu-sgd.ts).
+ */
+export const SGD_MOMENTUM_KERNEL = 'AdvtuneSgdMomentum'
+
 export class Sgd {
   private readonly buffers = new Map<string, tf.Variable>()
 
@@ -18,13 +24,21 @@ export class Sgd {
       // The three factors as tensors once per step, not once per parameter: on WebGPU every
       // number in an op is a separate upload to the GPU (3 × 59 of them for ResNet-20).
       const [wd, mu, rate] = [tf.scalar(this.weightDecay), tf.scalar(this.momentum), tf.scalar(lr)]
+      const fused = this.momentum !== 0 && tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) != null
       for (const p of this.params) {
         const g0 = grads[p.name]
         if (!g0) throw new Error(`no gradient for ${p.name}`)
+        const buf = this.buffers.get(p.name)
+        if (fused && buf) {
+          const attrs = { weightDecay: this.weightDecay, momentum: this.momentum, lr }
+          const [b, q] = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { p, g: g0, buf }, attrs as never) as tf.Tensor[]
+          buf.assign(b)
+          p.assign(q)
+          continue
+        }
         const g = this.weightDecay ? tf.add(g0, tf.mul(p, wd)) : g0
         let update: tf.Tensor = g
         if (this.momentum) {
-          const buf = this.buffers.get(p.name)
           if (!buf) this.buffers.set(p.name, tf.variable(g, false))
           else buf.assign(tf.add(tf.mul(buf, mu), g))
           update = this.buffers.get(p.name)!

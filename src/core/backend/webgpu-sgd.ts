@@ -1,0 +1,60 @@
+// SGD with momentum and weight decay as two WebGPU programs per parameter instead of six tfjs
+// ops (mul, add, mul, add, mul, sub): on a GPU a ResNet-20 step is bound by how many kernels it
+// dispatches, not by their arithmetic (bench/RESULTS.md), and the update is 59 parameters × 6.
+// The same arithmetic, in the same order, as Sgd's op-by-op path (src/core/train/sgd.ts):
+//   buf ← buf·μ + (g + p·wd);   p ← p − buf·lr
+
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import type { Program, WebGpuRunner } from './webgpu-program'
+
+const WORKGROUP = 64
+
+class ElementwiseProgram implements Program {
+  outputShape: number[]
+  dispatchLayout: { x: number[] }
+  dispatch: [number, number, number]
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1]
+  size = true
+
+  constructor(
+    public variableNames: string[],
+    public uniforms: string,
+    public shaderKey: string,
+    private body: string,
+    shape: number[],
+  ) {
+    this.outputShape = shape
+    this.dispatchLayout = { x: shape.map((_, i) => i) }
+    this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / WORKGROUP), 1, 1]
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) { ${this.body} }
+      }`
+  }
+}
+
+export interface SgdMomentumAttrs {
+  weightDecay: number
+  momentum: number
+  lr: number
+}
+
+/** Inputs {p, g, buf} (same shape); outputs [new buf, new p]. */
+export const sgdMomentumWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { p, g, buf } = inputs as { p: TensorInfo; g: TensorInfo; buf: TensorInfo }
+  const { weightDecay, momentum, lr } = attrs as unknown as SgdMomentumAttrs
+  const runner = backend as unknown as WebGpuRunner
+  const bufProgram = new ElementwiseProgram(['p', 'g', 'buf'], 'wd : f32, mu : f32,', 'advtuneSgdBuffer',
+    'result[index] = buf[index] * uniforms.mu + (g[index] + p[index] * uniforms.wd);', p.shape)
+  const newBuf = runner.runWebGPUProgram(bufProgram, [p, g, buf], 'float32', [
+    { type: 'float32', data: [weightDecay] },
+    { type: 'float32', data: [momentum] },
+  ])
+  const stepProgram = new ElementwiseProgram(['p', 'buf'], 'lr : f32,', 'advtuneSgdStep',
+    'result[index] = p[index] - buf[index] * uniforms.lr;', p.shape)
+  const newP = runner.runWebGPUProgram(stepProgram, [p, newBuf], 'float32', [{ type: 'float32', data: [lr] }])
+  return [newBuf, newP]
+}
