@@ -14,7 +14,9 @@
 #      ADVTUNE_DAWN_FLAGS (Dawn toggles, e.g. backend=vulkan), OUT (results folder),
 #      ADVTUNE_TORCH_TIMEOUT / ADVTUNE_WEBGPU_TIMEOUT (seconds per side; 300 / 480),
 #      ADVTUNE_CPU_PROF=1 (afterwards, a V8 CPU profile of 3 PGD-7 steps: webgpu-pgd7.cpuprofile),
-#      ADVTUNE_VARIANT='--submit-batch 64' (afterwards, PGD-7 and PGD-20 again with these options).
+#      ADVTUNE_VARIANT='--submit-batch 64' (afterwards, PGD-7 and PGD-20 again with these options),
+#      ADVTUNE_CHECK=N (first, the WebGPU kernels, and ResNet-20's logits and two training steps on N
+#      images, against tfjs's CPU backend).
 # Results in $OUT (else bench/out/gpu/results): torch.json webgpu.json gpu.json report.txt log.txt
 set -uo pipefail
 
@@ -105,6 +107,12 @@ if ! "${STEP[@]}" "${PROBE[@]}"; then
     say "Dawn found no suitable adapter; the PyTorch side runs alone"
     NO_WEBGPU=1
   fi
+fi
+
+if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_CHECK:-}" ]; then
+  say "correctness on this GPU: advtune's WebGPU kernels and ResNet-20 against tfjs's CPU backend"
+  timeout 300 "${STEP[@]}" --check --batch "$ADVTUNE_CHECK" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" \
+    --out "$RES/check.json" || say "CHECK FAILED (exit $?)"
 fi
 
 # --- PyTorch (eager), same weights, images and workloads

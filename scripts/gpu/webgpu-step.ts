@@ -8,6 +8,8 @@
 // --stock-kernels leaves tfjs's own, --ab W1,W2 re-runs those workloads on tfjs's own kernels
 // afterwards (the A/B in one process), --profile adds one PGD-7 step's kernel profile,
 // --submit-batch N sets how many dispatches tfjs queues before each GPU submit (tfjs: 15).
+// --check instead compares the GPU with tfjs's CPU backend: the app's WebGPU kernels on their test
+// shapes, ResNet-20's logits and two PGD-2 training steps (the browser tests' checks, on a GPU).
 
 import './dawn-navigator' // first: tfjs-backend-webgpu looks for navigator.gpu when it loads
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -16,6 +18,8 @@ import '@tensorflow/tfjs-backend-webgpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu-kernels'
 import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'
+import { engineCheck } from '../../src/bench/engine-check'
+import { webgpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
 import { readCheckpoint } from '../../src/core/checkpoint'
 import { parseCifarBin, IMAGE_BYTES } from '../../src/core/data/cifar'
 import { disposeModel } from '../../src/core/model/resnet'
@@ -48,6 +52,7 @@ async function main() {
   if (!adapter) return process.exit(2)
   if (a['require-hardware'] && adapter.fallback) return process.exit(3)
   if (a.probe) return process.exit(0)
+  if (a.check) return process.exit(await check(str(a, 'weights', ''), str(a, 'data', ''), num(a, 'batch', 8), str(a, 'out', ''), log))
 
   const plan = { batch: num(a, 'batch', 128), warmup: num(a, 'warmup', 1), reps: num(a, 'reps', 5), workloads: list(a, 'workloads', WORKLOADS) as WorkloadName[] }
   const t0 = performance.now()
@@ -99,6 +104,34 @@ async function main() {
   tf.removeBackend('webgpu')
   await new Promise((r) => setTimeout(r, 100))
   process.exit(0)
+}
+
+/** The browser tests' WebGPU checks, run on this machine's adapter; 0 when every one passes. */
+async function check(weights: string, data: string, batch: number, out: string, log: (s: string) => void): Promise<number> {
+  const dict = readCheckpoint(new Uint8Array(readFileSync(weights)), weights)
+  const bytes = new Uint8Array(readFileSync(data))
+  const kernels = await webgpuKernelCheck()
+  const engine = await engineCheck('webgpu', dict, parseCifarBin(bytes.subarray(0, batch * (IMAGE_BYTES + 1))), batch)
+  const verdicts: [string, boolean][] = [
+    ...kernels.rows.map((r): [string, boolean] => [
+      `weight gradient, ${r.name}: max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(1)}), ${r.chunked ? 'chunked' : 'stock'}`,
+      r.maxAbsDiff < 1e-4 * Math.max(1, r.maxAbs),
+    ]),
+    [`fused SGD: ran ${kernels.sgd.fusedKernelRan}, max |Δ| ${kernels.sgd.maxAbsDiff.toExponential(2)}`, kernels.sgd.fusedKernelRan && kernels.sgd.maxAbsDiff < 1e-6],
+    [`kernel check leaked ${kernels.numTensorsLeaked} tensors`, kernels.numTensorsLeaked === 0],
+    [`ResNet-20 logits (${batch} images): max |Δ| ${engine.logitsMaxAbsDiff.toExponential(2)} (of ${engine.logitsMaxAbs.toFixed(1)})`, engine.logitsMaxAbsDiff < 1e-3],
+    ...engine.cleanLosses.map((l, k): [string, boolean] => [
+      `clean training step ${k + 1}: loss ${l.toFixed(5)} vs CPU ${engine.cpuCleanLosses[k].toFixed(5)}`,
+      Math.abs(l - engine.cpuCleanLosses[k]) < 1e-3 * Math.max(1, Math.abs(engine.cpuCleanLosses[k])),
+    ]),
+    [`tensors after steps 1 and 2: ${engine.numTensors.join(', ')}`, engine.numTensors[0] === engine.numTensors[1]],
+  ]
+  for (const [text, ok] of verdicts) log(`${ok ? 'ok  ' : 'FAIL'} ${text}`)
+  // Reported, not judged: PGD follows gradient signs, and elements near zero flip between float
+  // implementations (tfjs's CPU and WASM backends too), so the adversarial batches differ a little.
+  for (const [k, l] of engine.losses.entries()) log(`info PGD-2 training step ${k + 1}: loss ${l.toFixed(5)} vs CPU ${engine.cpuLosses[k].toFixed(5)}`)
+  if (out) writeFileSync(out, JSON.stringify({ adapter: kernels.started.adapter, kernels, engine }, null, 2))
+  return verdicts.every(([, ok]) => ok) ? 0 : 1
 }
 
 main().catch((e) => {

@@ -1,5 +1,8 @@
 // The bench page's correctness check of a GPU backend (test/browser/webgpu-engine.test.ts drives
-// it): ResNet-20 logits against the plain CPU backend, and two real PGD-2 training steps.
+// it): ResNet-20 logits against the plain CPU backend, two real PGD-2 training steps, and two
+// clean training steps. The clean steps compare the training arithmetic alone: a PGD step also
+// follows gradient signs, and an element near zero may flip between two float implementations
+// (tfjs's CPU and WASM backends differ so at batch 16), which moves the adversarial batch.
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { TrainAttack } from '../core/config'
@@ -11,7 +14,8 @@ import type { StateDict } from '../core/tensors'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { startBackend, type BenchBackend, type StartedBackend } from './backend'
-import { firstBatch } from './workloads'
+import { CLEAN, firstBatch } from './workloads'
+import type { HostBatch } from '../core/data/batches'
 
 export const PGD2: TrainAttack = { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 2 }
 
@@ -20,8 +24,10 @@ export interface EngineCheck {
   batch: number
   logitsMaxAbsDiff: number // against the CPU backend, same weights and images
   logitsMaxAbs: number // scale of the logits, for context
-  losses: number[] // the two training steps on the backend under test
+  losses: number[] // the two PGD-2 training steps on the backend under test
   cpuLosses: number[] // the same two steps (same seeds) on the CPU backend
+  cleanLosses: number[] // two clean training steps from the pretrained weights, backend under test
+  cpuCleanLosses: number[] // the same on the CPU backend
   weightChange: number // max |Δ| over all trainable weights after the two steps
   numTensors: number[] // after step 1 and after step 2
   backendAtEnd: string
@@ -53,7 +59,17 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   }
   s.sgd.dispose()
   disposeModel(model)
-  return { values, losses, numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
+  return { values, losses, cleanLosses: await cleanSteps(dict, batch), numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
+}
+
+/** Two clean training steps (no attack) on a fresh copy of the model: their losses. */
+async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<number[]> {
+  const model = modelFromStateDict(dict)
+  const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
+  const losses = [await trainStep(s, batch, CLEAN, 0.05), await trainStep(s, batch, CLEAN, 0.05)]
+  s.sgd.dispose()
+  disposeModel(model)
+  return losses
 }
 
 export async function engineCheck(name: BenchBackend, dict: StateDict, set: CifarSet, batch: number): Promise<EngineCheck> {
@@ -74,6 +90,8 @@ export async function engineCheck(name: BenchBackend, dict: StateDict, set: Cifa
     logitsMaxAbs: scale,
     losses: got.losses,
     cpuLosses: ref.losses,
+    cleanLosses: got.cleanLosses,
+    cpuCleanLosses: ref.cleanLosses,
     weightChange: got.weightChange,
     numTensors: got.numTensors,
     backendAtEnd: tf.getBackend(),

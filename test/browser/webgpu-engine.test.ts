@@ -1,6 +1,7 @@
 // The engine on tfjs's WebGPU backend for real, in headless Chromium (SwiftShader's Vulkan adapter
 // here, a GPU elsewhere): ResNet-20 from the real checkpoint on real CIFAR-10 test images gives
-// the CPU backend's logits, and two PGD-2 training steps train without leaking tensors.
+// the CPU backend's logits, two PGD-2 training steps train without leaking tensors, and two clean
+// steps give the CPU backend's losses.
 // Drives bench.html?task=engine-check (src/bench/engine-check.ts) through a Vite dev server.
 
 import { describe, expect, it } from 'vitest'
@@ -28,6 +29,9 @@ describe('engine on the WebGPU backend (headless Chromium)', () => {
       // (a gradient element near 0 may flip its sign; that moves one pixel by 2/255).
       expect(Math.abs(loss - r.cpuLosses[k])).toBeLessThan(1e-2 * Math.max(1, Math.abs(r.cpuLosses[k])))
     }
+    // Clean steps have no sign to flip: the training arithmetic alone, to float noise.
+    expect(r.cleanLosses).toHaveLength(2)
+    for (const [k, loss] of r.cleanLosses.entries()) expect(Math.abs(loss - r.cpuCleanLosses[k])).toBeLessThan(1e-4 * Math.max(1, Math.abs(r.cpuCleanLosses[k])))
     expect(r.weightChange).toBeGreaterThan(1e-4)
     expect(r.numTensors[1]).toBe(r.numTensors[0])
   }, 230_000) // ~40 s on an idle 2-core machine; the margin is for a loaded one
