@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter for tfjs's WebGPU backend. The stock kernel (tfjs-backend-webgpu 4.22,
 // Conv2DDerFilterProgram) gives each filter weight one GPU thread that loops over the whole batch
 // and image: 2,304 threads × 131,072 products for ResNet-20's first stage at batch 128, which
-// leaves a big GPU nearly idle (a clean training step took 690 ms on an H200; bench/RESULTS.md).
+// leaves a big GPU nearly idle (a clean training step took ~700 ms on an H200; bench/RESULTS.md).
 // Here the sum over (image, y, x) is split into chunks: pass 1 gives every (chunk, 4 output
 // channels of one filter tap) a thread, pass 2 adds the chunks up in a fixed order, so the result
 // is deterministic (no float atomics) and the GPU gets ~10^5 threads for every layer's shape.
