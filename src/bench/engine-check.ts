@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { TrainAttack } from '../core/config'
+import type { HostBatch } from '../core/data/batches'
 import type { CifarSet } from '../core/data/cifar'
 import { disposeModel, forward } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
@@ -15,7 +16,6 @@ import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { startBackend, type BenchBackend, type StartedBackend } from './backend'
 import { CLEAN, firstBatch } from './workloads'
-import type { HostBatch } from '../core/data/batches'
 
 export const PGD2: TrainAttack = { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 2 }
 
