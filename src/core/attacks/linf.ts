@@ -7,7 +7,18 @@ import * as tf from '@tensorflow/tfjs-core'
 import { crossEntropy } from '../model/resnet'
 import type { Rng } from '../rng'
 
-export type Forward = (x: tf.Tensor4D) => tf.Tensor2D
+/** The model as a function of pixels, optionally with its input gradient ready-made. */
+export type Forward = ((x: tf.Tensor4D) => tf.Tensor2D) & {
+  /** d(Σ cross-entropy)/dx without tfjs's tape, where the model offers it (frozenForward does). */
+  inputGrad?: (x: tf.Tensor4D, y: tf.Tensor1D) => tf.Tensor4D
+}
+
+/**
+ * A backend may register this kernel: inputs {xa, g, lo, hi} (one shape), attr {stepSize}; output
+ * xa + stepSize·sign(g) clipped into [lo, hi] and [0, 1]: PGD's ten-op update in one dispatch
+ * (WebGPU: src/core/backend/webgpu-fused-ops.ts). Same arithmetic and order as the ops below.
+ */
+export const PGD_STEP_KERNEL = 'AdvtunePgdStep'
 
 export interface PgdOptions {
   eps: number // L∞ radius, pixel units in [0, 1]
@@ -48,12 +59,15 @@ export function exactSign(g: tf.Tensor, zero: tf.Scalar | number = 0): tf.Tensor
   return tf.tidy(() => tf.sub(tf.cast(tf.greater(g, zero), 'float32'), tf.cast(tf.less(g, zero), 'float32')))
 }
 
+/** The gradient of the summed cross-entropy with respect to the input. */
+function inputGrad(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
+  if (fwd.inputGrad) return fwd.inputGrad(xa, y)
+  return tf.grad((xi: tf.Tensor) => crossEntropy(fwd(xi as tf.Tensor4D), y, 'sum'))(xa) as tf.Tensor4D
+}
+
 /** Sign of the gradient of the summed cross-entropy with respect to the input. */
 function gradSign(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D, zero?: tf.Scalar): tf.Tensor4D {
-  return tf.tidy(() => {
-    const g = tf.grad((xi: tf.Tensor) => crossEntropy(fwd(xi as tf.Tensor4D), y, 'sum'))(xa)
-    return exactSign(g, zero) as tf.Tensor4D
-  })
+  return tf.tidy(() => exactSign(inputGrad(fwd, xa, y), zero) as tf.Tensor4D)
 }
 
 /** PGD's starting point: a uniform draw in the eps-ball (within [0, 1]) or the clean image. */
@@ -75,10 +89,15 @@ export function pgdFrom(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, start: tf.
   // The ball and the constants once for all steps (on WebGPU each number is an upload).
   const ball = ballOf(x, o.eps)
   const [step, zero] = [tf.scalar(o.stepSize), tf.scalar(0)]
+  const fused = tf.getKernel(PGD_STEP_KERNEL, tf.getBackend()) != null
   let xa = start
   try {
     for (let k = 0; k < o.steps; k++) {
-      const next = tf.tidy(() => projectInto(tf.add(xa, tf.mul(gradSign(fwd, xa, y, zero), step)) as tf.Tensor4D, ball))
+      const next = tf.tidy(() =>
+        fused
+          ? (tf.engine().runKernel(PGD_STEP_KERNEL, { xa, g: inputGrad(fwd, xa, y), lo: ball.lo, hi: ball.hi }, { stepSize: o.stepSize }) as tf.Tensor4D)
+          : projectInto(tf.add(xa, tf.mul(gradSign(fwd, xa, y, zero), step)) as tf.Tensor4D, ball),
+      )
       xa.dispose()
       xa = next
     }

@@ -30,14 +30,17 @@ export interface BatchStats {
 
 export type Mode = 'eval' | 'train'
 
-function v(m: Model, name: string): tf.Variable {
+/** The model's tensor `name` (PyTorch state_dict name); throws if it has none. */
+export function modelVar(m: Model, name: string): tf.Variable {
   const t = m.vars.get(name)
   if (!t) throw new Error(`model has no tensor ${name}`)
   return t
 }
 
+const v = modelVar
+
 // PyTorch's 3x3 convs pad 1 on every side; 'same' would pad asymmetrically at stride 2.
-const PAD = 1
+export const PAD = 1
 
 /** What the layers of one forward pass share. */
 interface Pass {
@@ -187,7 +190,7 @@ function shortcutA(x: tf.Tensor4D, outC: number, filter?: tf.Tensor4D): tf.Tenso
   return tf.conv2d(x, filter ?? shortcutFilter(x.shape[3], outC), 2, 'valid')
 }
 
-const shortcutKey = (inC: number, outC: number) => `${inC}>${outC}`
+export const shortcutKey = (inC: number, outC: number) => `${inC}>${outC}`
 
 /** The 0/1 filter [1, 1, inC, outC] that puts input channel c on output channel c + (outC − inC)/2. */
 function shortcutFilter(inC: number, outC: number): tf.Tensor4D {

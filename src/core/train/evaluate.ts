@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { attackForEval, type EvalAttackOptions, type Forward, type PgdRunner } from '../attacks/linf'
 import { gatherBatch, ranges } from '../data/batches'
 import { IMAGE_BYTES, type CifarSet } from '../data/cifar'
+import { inputGradient } from '../model/input-gradient'
 import { disposeFolding, foldBatchNorm, forward, type Model } from '../model/resnet'
 import { createRng, deriveSeed } from '../rng'
 import type { EvalAttack } from '../config'
@@ -44,11 +45,15 @@ export interface FrozenForward {
 /**
  * The eval-mode forward of the weights as they are now, BatchNorm folded once: for an attack or
  * an evaluation, during which the weights don't change. Same results as evalForward, with 114
- * fewer kernels per ResNet-20 forward.
+ * fewer kernels per ResNet-20 forward, and its input gradient written out (input-gradient.ts):
+ * ~90 kernel calls per PGD iteration on WebGPU instead of ~380 through the tape.
  */
 export function frozenForward(m: Model): FrozenForward {
   const folding = foldBatchNorm(m)
-  return { fwd: (x) => forward(m, x, 'eval', undefined, folding), dispose: () => disposeFolding(folding) }
+  const fwd: Forward = Object.assign((x: tf.Tensor4D) => forward(m, x, 'eval', undefined, folding), {
+    inputGrad: (x: tf.Tensor4D, y: tf.Tensor1D) => inputGradient(m, folding, x, y), // by hand, no tape
+  })
+  return { fwd, dispose: () => disposeFolding(folding) }
 }
 
 const toBytes = (x: Float32Array) => Uint8Array.from(x, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255))
