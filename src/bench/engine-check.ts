@@ -1,6 +1,6 @@
 // The bench page's correctness check of a GPU backend (test/browser/webgpu-engine.test.ts drives
-// it): ResNet-20 logits against the plain CPU backend, two real PGD-2 training steps, and two
-// clean training steps. The clean steps compare the training arithmetic alone: a PGD step also
+// it): ResNet-20 logits and the attack's input gradient against the plain CPU backend, two real
+// PGD-2 training steps, and two clean training steps. The clean steps compare the training arithmetic alone: a PGD step also
 // follows gradient signs, and an element near zero may flip between two float implementations
 // (tfjs's CPU and WASM backends differ so at batch 16), which moves the adversarial batch.
 
@@ -8,10 +8,11 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { TrainAttack } from '../core/config'
 import type { HostBatch } from '../core/data/batches'
 import type { CifarSet } from '../core/data/cifar'
-import { disposeModel, forward } from '../core/model/resnet'
+import { disposeModel, forward, type Model } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
 import { createRng } from '../core/rng'
 import type { StateDict } from '../core/tensors'
+import { frozenForward } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { startBackend, type BenchBackend, type StartedBackend } from './backend'
@@ -24,6 +25,9 @@ export interface EngineCheck {
   batch: number
   logitsMaxAbsDiff: number // against the CPU backend, same weights and images
   logitsMaxAbs: number // scale of the logits, for context
+  inputGradMaxAbsDiff: number // frozenForward's hand-written input gradient against the CPU backend's
+  inputGradMaxAbs: number // its scale
+  inputGradKernels: number // kernel calls it took on the backend under test (fused where registered)
   losses: number[] // the two PGD-2 training steps on the backend under test
   cpuLosses: number[] // the same two steps (same seeds) on the CPU backend
   cleanLosses: number[] // two clean training steps from the pretrained weights, backend under test
@@ -43,6 +47,7 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   const values = (await logits.data()) as Float32Array
   logits.dispose()
   const t1 = performance.now()
+  const grad = await inputGrad(model, batch)
   const before = await Promise.all(model.trainable.map(async (v) => (await v.data()) as Float32Array))
   const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
   const losses: number[] = []
@@ -59,8 +64,23 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   }
   s.sgd.dispose()
   disposeModel(model)
-  return { values, losses, cleanLosses: await cleanSteps(dict, batch), numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
+  return { values, grad, losses, cleanLosses: await cleanSteps(dict, batch), numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
 }
+
+/** The attack's input gradient (frozenForward's, written by hand) on the batch, and its kernel count. */
+async function inputGrad(model: Model, batch: HostBatch): Promise<{ values: Float32Array; kernels: number }> {
+  const frozen = frozenForward(model)
+  const [x, y] = [tf.tensor4d(batch.x, [batch.size, 32, 32, 3]), tf.tensor1d(batch.y, 'int32')]
+  const kernels = (await tf.profile(() => tf.dispose(frozen.fwd.inputGrad!(x, y)))).kernels.length
+  const g = frozen.fwd.inputGrad!(x, y)
+  const values = (await g.data()) as Float32Array
+  tf.dispose([g, x, y])
+  frozen.dispose()
+  return { values, kernels }
+}
+
+const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
+const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
 
 /** Two clean training steps (no attack) on a fresh copy of the model: their losses. */
 async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<number[]> {
@@ -77,17 +97,14 @@ export async function engineCheck(name: BenchBackend, dict: StateDict, set: Cifa
   const ref = await logitsAndSteps(dict, set, batch)
   const started = await startBackend(name)
   const got = await logitsAndSteps(dict, set, batch)
-  let diff = 0
-  let scale = 0
-  for (let i = 0; i < ref.values.length; i++) {
-    diff = Math.max(diff, Math.abs(got.values[i] - ref.values[i]))
-    scale = Math.max(scale, Math.abs(ref.values[i]))
-  }
   return {
     started,
     batch,
-    logitsMaxAbsDiff: diff,
-    logitsMaxAbs: scale,
+    logitsMaxAbsDiff: maxAbsDiff(got.values, ref.values),
+    logitsMaxAbs: maxAbs(ref.values),
+    inputGradMaxAbsDiff: maxAbsDiff(got.grad.values, ref.grad.values),
+    inputGradMaxAbs: maxAbs(ref.grad.values),
+    inputGradKernels: got.grad.kernels,
     losses: got.losses,
     cpuLosses: ref.losses,
     cleanLosses: got.cleanLosses,

@@ -3,12 +3,18 @@
 // stock WebGPU kernel, on random inputs over the shapes that matter (ResNet's 3x3 and 1x1 filters,
 // strides 1 and 2, 'same', 'valid' and explicit padding, odd image sizes, chunk boundaries) and
 // one the chunked kernel hands back to the stock one (output channels not a multiple of 4). And
-// the fused SGD update against Sgd's op-by-op path on the CPU backend.
+// the fused SGD update, the fused elementwise kernels of the attack gradient and PGD's fused
+// update against their op-by-op paths on the CPU backend; the fused train-mode BatchNorm against
+// plain tfjs ops and autodiff on the CPU backend.
 
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core'
 import { chunking, filterGradCalls } from '../core/backend/webgpu-conv-filter-grad'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
+import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../core/attacks/linf'
+import { BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL } from '../core/model/batchnorm-fused'
+import { BN_EPS, BN_MOMENTUM } from '../core/model/resnet'
+import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, RELU_GRAD_KERNEL, reluGrad } from '../core/model/fused-ops'
 import { createRng } from '../core/rng'
 import { Sgd, SGD_MOMENTUM_KERNEL } from '../core/train/sgd'
 import { startBackend, type StartedBackend } from './backend'
@@ -45,10 +51,20 @@ export interface SgdCheck {
   maxAbsChange: number // how far the steps moved the parameters, for scale
 }
 
+/** One fused elementwise kernel (or PGD's update) on WebGPU against its op path on the CPU backend. */
+export interface FusedOpRow {
+  name: string
+  kernelRan: boolean // the WebGPU profile lists the fused kernel
+  maxAbsDiff: number
+  maxAbs: number // of the CPU result
+}
+
 export interface WebGpuKernelCheck {
   started: StartedBackend
   rows: FilterGradRow[]
   sgd: SgdCheck
+  fusedOps: FusedOpRow[]
+  batchNorm: FusedOpRow[] // train-mode BatchNorm+ReLU's outputs, statistics and gradients
   numTensorsLeaked: number
 }
 
@@ -90,6 +106,79 @@ async function filterGrad(c: Case, x: Float32Array, dy: Float32Array, dyShape: n
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
 
+const FUSED_SHAPE: [number, number, number, number] = [2, 5, 6, 8]
+
+/** Inputs with exact zeros and values of every size, so that ReLU and sign see their edge cases. */
+function edgy(seed: number): tf.Tensor4D {
+  const values = random(FUSED_SHAPE.reduce((a, b) => a * b), seed).map((v, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? v * 1e-9 : v))
+  return tf.tensor4d(values, FUSED_SHAPE)
+}
+
+/** The fused ops and a PGD-3 run on fixed inputs, on the active backend (fused where registered). */
+async function fusedOps(): Promise<{ name: string; kernel: string; values: Float32Array; ran: boolean }[]> {
+  const [a, b, c, x] = [edgy(301), edgy(302), edgy(303), tf.tensor4d(random(480, 304).map((v) => 0.5 + 0.5 * v), FUSED_SHAPE)]
+  // A forward whose input gradient is fixed: PGD's update alone (the sign, the ball, [0, 1]).
+  const labels = tf.tensor1d([0, 1], 'int32') // unused by this gradient
+  const fwd: Forward = Object.assign(() => { throw new Error('not used') }, { inputGrad: () => tf.mul(a, 1) as tf.Tensor4D })
+  const cases: [string, string, () => tf.Tensor][] = [
+    ['relu(a + b)', ADD_RELU_KERNEL, () => addRelu(a, b)],
+    ['dy · [y > 0]', RELU_GRAD_KERNEL, () => reluGrad(a, b)],
+    ['(a + b) · [y > 0]', ADD_RELU_GRAD_KERNEL, () => addReluGrad(a, b, c)],
+    ['PGD-3 update', PGD_STEP_KERNEL, () => pgdFrom(fwd, x, labels, x.clone(), { eps: 8 / 255, stepSize: 3 / 255, steps: 3 })],
+  ]
+  const out = []
+  for (const [name, kernel, run] of cases) {
+    const info = await tf.profile(() => tf.dispose(run()))
+    const t = run()
+    out.push({ name, kernel, values: (await t.data()) as Float32Array, ran: info.kernelNames.includes(kernel) })
+    t.dispose()
+  }
+  tf.dispose([a, b, c, x, labels])
+  return out
+}
+
+const BN_SHAPE: [number, number, number, number] = [3, 5, 6, 8]
+const BN_NAMES = ['y', 'batch mean', 'batch variance', 'dx', 'dγ', 'dβ', 'd residual', 'running variance']
+
+/**
+ * relu(BatchNorm(x) + r) in train mode and its gradients (of Σ y·w) for inputs x, γ, β, r. On
+ * the CPU: plain tfjs ops and tfjs's autodiff, an independent reference; on WebGPU: the fused
+ * kernels. Also the running-variance update from the batch variance.
+ */
+async function batchNormCase(fused: boolean): Promise<{ values: Float32Array[]; ran: boolean }> {
+  const n = BN_SHAPE.reduce((a, b) => a * b)
+  const x = tf.tensor4d(random(n, 401).map((v, i) => 3 * v + (i % 8)), BN_SHAPE) // channels of different means
+  const r = tf.tensor4d(random(n, 402), BN_SHAPE)
+  const w = tf.tensor4d(random(n, 403), BN_SHAPE)
+  const gamma = tf.tensor1d(random(8, 404).map((v) => 1 + 0.5 * v))
+  const beta = tf.tensor1d(random(8, 405))
+  const running = tf.tensor1d(random(8, 406).map((v) => 1 + 0.5 * v))
+  let stats: tf.Tensor1D[] = [] // of the latest forward
+  const keepStats = (m: tf.Tensor1D, v: tf.Tensor1D) => {
+    tf.dispose(stats)
+    stats = [tf.keep(m), tf.keep(v)]
+  }
+  const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, ri: tf.Tensor): tf.Tensor4D => {
+    if (fused) return fusedBatchNormRelu(xi as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, ri as tf.Tensor4D, BN_EPS, keepStats)
+    const { mean, variance } = tf.moments(xi, [0, 1, 2])
+    keepStats(mean as tf.Tensor1D, variance as tf.Tensor1D)
+    return tf.relu(tf.add(tf.add(tf.mul(tf.mul(tf.sub(xi, mean), tf.rsqrt(tf.add(variance, BN_EPS))), g), b), ri)) as tf.Tensor4D
+  }
+  const run = () => tf.tidy(() => {
+    const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, ri: tf.Tensor) => tf.sum(tf.mul(f(xi, g, b, ri), w)))([x, gamma, beta, r])
+    value.dispose()
+    const y = f(x, gamma, beta, r)
+    const unbiased = runningAverage(running, stats[1], BN_MOMENTUM, n / 8 / (n / 8 - 1), (v) => tf.scalar(v))
+    return [y, stats[0], stats[1], ...grads, unbiased]
+  })
+  const info = await tf.profile(() => tf.dispose(run()))
+  const ran = [BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_DX_KERNEL, RUNNING_AVERAGE_KERNEL].every((k) => info.kernelNames.includes(k))
+  const outs = run()
+  const values = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array))
+  tf.dispose([...outs, ...stats, x, r, w, gamma, beta, running])
+  return { values, ran }
+}
+
 export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
   const inputs = FILTER_GRAD_CASES.map((c, k) => {
     // The output shape of the forward convolution, from tfjs itself, so dy always fits.
@@ -99,6 +188,8 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
   await startBackend('cpu')
   const ref = await Promise.all(FILTER_GRAD_CASES.map((c, k) => filterGrad(c, inputs[k].x, inputs[k].dy, inputs[k].dyShape)))
   const sgdRef = await sgdSteps()
+  const fusedRef = await fusedOps()
+  const bnRef = await batchNormCase(false)
   const started = await startBackend('webgpu')
   const before = tf.memory().numTensors
   const rows: FilterGradRow[] = []
@@ -126,5 +217,18 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
     maxAbsDiff: Math.max(...fused.values.map((v, k) => maxAbsDiff(v, sgdRef.values[k]))),
     maxAbsChange: Math.max(...sgdRef.values.map((v, k) => maxAbsDiff(v, initial[k]))),
   }
-  return { started, rows, sgd, numTensorsLeaked: tf.memory().numTensors - before }
+  const fusedOpRows = (await fusedOps()).map((r, k) => ({
+    name: r.name,
+    kernelRan: r.ran,
+    maxAbsDiff: maxAbsDiff(r.values, fusedRef[k].values),
+    maxAbs: fusedRef[k].values.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+  }))
+  const bn = await batchNormCase(true)
+  const batchNorm = BN_NAMES.map((name, k) => ({
+    name,
+    kernelRan: bn.ran,
+    maxAbsDiff: maxAbsDiff(bn.values[k], bnRef.values[k]),
+    maxAbs: bnRef.values[k].reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+  }))
+  return { started, rows, sgd, fusedOps: fusedOpRows, batchNorm, numTensorsLeaked: tf.memory().numTensors - before }
 }

@@ -1,6 +1,6 @@
 // The engine on tfjs's WebGPU backend for real, in headless Chromium (SwiftShader's Vulkan adapter
 // here, a GPU elsewhere): ResNet-20 from the real checkpoint on real CIFAR-10 test images gives
-// the CPU backend's logits, two PGD-2 training steps train without leaking tensors, and two clean
+// the CPU backend's logits and attack gradient, two PGD-2 training steps train without leaking tensors, and two clean
 // steps give the CPU backend's losses.
 // Drives bench.html?task=engine-check (src/bench/engine-check.ts) through a Vite dev server.
 
@@ -21,6 +21,12 @@ describe('engine on the WebGPU backend (headless Chromium)', () => {
 
     expect(r.logitsMaxAbs).toBeGreaterThan(1) // real logits of a trained net, not zeros
     expect(r.logitsMaxAbsDiff).toBeLessThan(1e-3)
+    // The attack's hand-written input gradient with WebGPU's fused kernels: the CPU's gradient,
+    // in 104 kernel calls (158 on the op path, 364 through tfjs's tape). A confident net's input
+    // gradient is small (~5e-8 here) and comes from softmax − onehot near 1: judged relative.
+    expect(r.inputGradMaxAbs).toBeGreaterThan(0)
+    expect(r.inputGradMaxAbsDiff).toBeLessThan(1e-3 * r.inputGradMaxAbs)
+    expect(r.inputGradKernels).toBeLessThan(120)
 
     expect(r.losses).toHaveLength(2)
     for (const [k, loss] of r.losses.entries()) {

@@ -1,7 +1,9 @@
 // The WebGPU training kernels for real, in headless Chromium (SwiftShader's Vulkan adapter here):
 // the chunked Conv2DBackpropFilter gives the CPU backend's weight gradients on every shape of
 // src/bench/webgpu-kernel-check.ts, takes the shapes it should, and leaks no tensors; the fused
-// SGD update gives the CPU backend's parameters.
+// SGD update gives the CPU backend's parameters; the attack's fused elementwise kernels and
+// PGD's one-kernel update give the CPU op path's values; the fused train-mode BatchNorm gives
+// plain ops' values and gradients.
 
 import { describe, expect, it } from 'vitest'
 import { FILTER_GRAD_CASES, type WebGpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
@@ -10,7 +12,7 @@ import { benchPageSession } from './helpers'
 const page = benchPageSession()
 
 describe('WebGPU training kernels (headless Chromium)', () => {
-  it('match the CPU backend: the weight gradient on every case (chunked where the channels allow), and SGD', async () => {
+  it('match the CPU backend: the weight gradient on every case (chunked where the channels allow), SGD, the fused attack and BatchNorm kernels', async () => {
     const r = await page.run<WebGpuKernelCheck>({ task: 'webgpu-kernels' }, 120_000)
     expect(r.started.backend).toBe('webgpu')
     expect(r.rows.map((row) => row.name)).toEqual(FILTER_GRAD_CASES.map((c) => c.name))
@@ -28,6 +30,21 @@ describe('WebGPU training kernels (headless Chromium)', () => {
     expect(r.sgd.fusedKernelRan).toBe(true)
     expect(r.sgd.maxAbsChange).toBeGreaterThan(0.01)
     expect(r.sgd.maxAbsDiff).toBeLessThan(1e-6)
+    // The attack's fused kernels: taken, and the CPU op path's values (the same float operations).
+    expect(r.fusedOps.map((row) => row.name)).toEqual(['relu(a + b)', 'dy · [y > 0]', '(a + b) · [y > 0]', 'PGD-3 update'])
+    for (const row of r.fusedOps) {
+      expect(row.kernelRan, row.name).toBe(true)
+      expect(row.maxAbs, row.name).toBeGreaterThan(0.1)
+      expect(row.maxAbsDiff, row.name).toBeLessThan(1e-6)
+    }
+    // Train-mode BatchNorm+ReLU(+residual), fused, against plain ops and autodiff on the CPU:
+    // its output, batch statistics, all four gradients and the running-variance update.
+    expect(r.batchNorm).toHaveLength(8)
+    for (const row of r.batchNorm) {
+      expect(row.kernelRan, row.name).toBe(true)
+      expect(row.maxAbs, row.name).toBeGreaterThan(0.1)
+      expect(row.maxAbsDiff, row.name).toBeLessThan(1e-5 * Math.max(1, row.maxAbs))
+    }
     expect(r.numTensorsLeaked).toBe(0)
   }, 150_000)
 })

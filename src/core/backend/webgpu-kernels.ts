@@ -1,15 +1,37 @@
 // Makes training on tfjs's WebGPU backend fast: replaces the stock Conv2DBackpropFilter (one
 // thread per weight) with the chunked one of webgpu-conv-filter-grad.ts through tfjs's kernel
 // registry (the stock kernel stays as the fallback for shapes the chunked one does not take),
-// and adds the fused SGD update that Sgd uses where a backend has it (webgpu-sgd.ts).
+// and adds the fused SGD update that Sgd uses where a backend has it (webgpu-sgd.ts) and the
+// fused elementwise kernels of the hand-written attack gradient and PGD's update
+// (webgpu-fused-ops.ts) and of train-mode BatchNorm (webgpu-batchnorm.ts).
 import '@tensorflow/tfjs-backend-webgpu' // registers the stock kernel we wrap
 import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core'
-import type { KernelConfig } from '@tensorflow/tfjs-core'
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
+import { PGD_STEP_KERNEL } from '../attacks/linf'
+import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, RUNNING_AVERAGE_KERNEL } from '../model/batchnorm-fused'
+import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, RELU_GRAD_KERNEL } from '../model/fused-ops'
 import { SGD_MOMENTUM_KERNEL } from '../train/sgd'
 import { makeConv2DBackpropFilter } from './webgpu-conv-filter-grad'
+import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, runningAverageWebGpu } from './webgpu-batchnorm'
+import { addReluGradWebGpu, addReluWebGpu, pgdStepWebGpu, reluGradWebGpu } from './webgpu-fused-ops'
 import { sgdMomentumWebGpu } from './webgpu-sgd'
 
 const WEBGPU = 'webgpu'
+/** Kernels tfjs does not have, which core code uses where a backend registers them. */
+const ADDED: [string, KernelFunc][] = [
+  [SGD_MOMENTUM_KERNEL, sgdMomentumWebGpu],
+  [ADD_RELU_KERNEL, addReluWebGpu],
+  [RELU_GRAD_KERNEL, reluGradWebGpu],
+  [ADD_RELU_GRAD_KERNEL, addReluGradWebGpu],
+  [PGD_STEP_KERNEL, pgdStepWebGpu],
+  [BN_MEAN_KERNEL, bnMeanWebGpu],
+  [BN_VARIANCE_KERNEL, bnVarianceWebGpu],
+  [BN_RELU_KERNEL, bnReluWebGpu],
+  [BN_DBETA_KERNEL, bnDBetaWebGpu],
+  [BN_DGAMMA_KERNEL, bnDGammaWebGpu],
+  [BN_DX_KERNEL, bnDxWebGpu],
+  [RUNNING_AVERAGE_KERNEL, runningAverageWebGpu],
+]
 let stock: KernelConfig | null = null
 let ours: KernelConfig | null = null
 
@@ -28,11 +50,11 @@ export function registerWebGpuTrainingKernels(): void {
     ours = { ...found, kernelFunc: makeConv2DBackpropFilter(found.kernelFunc) }
   }
   replace(ours!)
-  replace({ kernelName: SGD_MOMENTUM_KERNEL, backendName: WEBGPU, kernelFunc: sgdMomentumWebGpu })
+  for (const [kernelName, kernelFunc] of ADDED) replace({ kernelName, backendName: WEBGPU, kernelFunc })
 }
 
-/** Puts tfjs's own kernels back (and Sgd on its op-by-op path): for A/B benchmarks and tests. */
+/** Puts tfjs's own kernels back (Sgd, attacks on their op-by-op paths): for A/B benchmarks and tests. */
 export function unregisterWebGpuTrainingKernels(): void {
   if (stock != null) replace(stock)
-  if (getKernel(SGD_MOMENTUM_KERNEL, WEBGPU) != null) unregisterKernel(SGD_MOMENTUM_KERNEL, WEBGPU)
+  for (const [name] of ADDED) if (getKernel(name, WEBGPU) != null) unregisterKernel(name, WEBGPU)
 }

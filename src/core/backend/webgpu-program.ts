@@ -25,3 +25,36 @@ export interface WebGpuRunner {
   runWebGPUProgram(p: Program, inputs: TensorInfo[], dtype: 'float32', uniforms?: Uniform[]): TensorInfo
   disposeData(dataId: object): void
 }
+
+const WORKGROUP = 64
+
+/**
+ * One thread per output element of `shape`; `body` reads its same-shape inputs by their names at
+ * `index` and writes result[index]. `shaderKey` names the body (tfjs adds the shapes).
+ */
+export class ElementwiseProgram implements Program {
+  outputShape: number[]
+  dispatchLayout: { x: number[] }
+  dispatch: [number, number, number]
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1]
+  size = true
+
+  constructor(
+    public variableNames: string[],
+    public uniforms: string,
+    public shaderKey: string,
+    private body: string,
+    shape: number[],
+  ) {
+    this.outputShape = shape
+    this.dispatchLayout = { x: shape.map((_, i) => i) }
+    this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / WORKGROUP), 1, 1]
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) { ${this.body} }
+      }`
+  }
+}

@@ -5,36 +5,7 @@
 //   buf ← buf·μ + (g + p·wd);   p ← p − buf·lr
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import type { Program, WebGpuRunner } from './webgpu-program'
-
-const WORKGROUP = 64
-
-class ElementwiseProgram implements Program {
-  outputShape: number[]
-  dispatchLayout: { x: number[] }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1]
-  size = true
-
-  constructor(
-    public variableNames: string[],
-    public uniforms: string,
-    public shaderKey: string,
-    private body: string,
-    shape: number[],
-  ) {
-    this.outputShape = shape
-    this.dispatchLayout = { x: shape.map((_, i) => i) }
-    this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / WORKGROUP), 1, 1]
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) { ${this.body} }
-      }`
-  }
-}
+import { ElementwiseProgram, type WebGpuRunner } from './webgpu-program'
 
 export interface SgdMomentumAttrs {
   weightDecay: number

@@ -3,6 +3,7 @@
 // computing weight gradients too. Layout NHWC; conv filters HWIO; linear [in, out].
 
 import * as tf from '@tensorflow/tfjs-core'
+import { fusedBatchNormRelu, hasFusedBatchNorm, runningAverage } from './batchnorm-fused'
 import { blockShape, type ResNetSpec } from './spec'
 
 export const CIFAR_MEAN = [0.485, 0.456, 0.406] // the akamaster checkpoints' input normalisation
@@ -175,6 +176,22 @@ export function disposeFolding(f: Folding): void {
  * step, and folding removes an activation-sized multiply from every layer's forward and backward.
  * `folding` holds the folded weights ready; without it they are folded here, every call.
  */
+/**
+ * relu(conv → BatchNorm [+ residual]): in train mode, BatchNorm and ReLU in a few fused kernels
+ * where the backend has them (batchnorm-fused.ts), else op by op.
+ */
+function convBnRelu(p: Pass, x: tf.Tensor4D, conv: string, bn: string, stride: number, residual: tf.Tensor4D | null = null): tf.Tensor4D {
+  if (p.mode === 'train' && hasFusedBatchNorm()) {
+    const y = tf.conv2d(x, v(p.m, `${conv}.weight`) as tf.Tensor4D, stride, PAD)
+    const count = y.shape[0] * y.shape[1] * y.shape[2]
+    return fusedBatchNormRelu(y, v(p.m, `${bn}.weight`) as tf.Tensor1D, v(p.m, `${bn}.bias`) as tf.Tensor1D, residual, BN_EPS, (mean, variance) => {
+      p.stats?.push({ prefix: bn, mean: tf.keep(mean), variance: tf.keep(variance), count })
+    })
+  }
+  const o = convBn(p, x, conv, bn, stride)
+  return tf.relu(residual ? tf.add(o, residual) : o) as tf.Tensor4D
+}
+
 function convBn(p: Pass, x: tf.Tensor4D, conv: string, bn: string, stride: number): tf.Tensor4D {
   if (p.mode === 'train') return batchNorm(p, tf.conv2d(x, v(p.m, `${conv}.weight`) as tf.Tensor4D, stride, PAD), bn)
   const f = p.folding?.convs.get(conv) ?? foldOne(p.m, conv, bn)
@@ -213,15 +230,14 @@ export function forward(m: Model, x: tf.Tensor4D, mode: Mode, stats?: BatchStats
     const mean = folding?.mean ?? tf.tensor1d(CIFAR_MEAN)
     const std = folding?.std ?? tf.tensor1d(CIFAR_STD)
     let h = tf.div(tf.sub(x, mean), std) as tf.Tensor4D
-    h = tf.relu(convBn(pass, h, 'conv1', 'bn1', 1))
+    h = convBnRelu(pass, h, 'conv1', 'bn1', 1)
     for (let s = 0; s < 3; s++)
       for (let b = 0; b < m.spec.blocksPerStage; b++) {
         const { inC, out, stride } = blockShape(m.spec, s, b)
         const p = `layer${s + 1}.${b}`
-        const o1 = tf.relu(convBn(pass, h, `${p}.conv1`, `${p}.bn1`, stride))
-        const o = convBn(pass, o1, `${p}.conv2`, `${p}.bn2`, 1)
+        const o1 = convBnRelu(pass, h, `${p}.conv1`, `${p}.bn1`, stride)
         const short = stride !== 1 || inC !== out ? shortcutA(h, out, folding?.shortcuts.get(shortcutKey(inC, out))) : h
-        h = tf.relu(tf.add(o, short)) as tf.Tensor4D
+        h = convBnRelu(pass, o1, `${p}.conv2`, `${p}.bn2`, 1, short)
       }
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D // [B, 64]
     return tf.add(tf.matMul(pooled, v(m, 'linear.weight') as tf.Tensor2D), v(m, 'linear.bias')) as tf.Tensor2D
@@ -235,9 +251,8 @@ export function updateRunningStats(m: Model, stats: BatchStats[]): void {
     for (const s of stats) {
       const rm = v(m, `${s.prefix}.running_mean`)
       const rv = v(m, `${s.prefix}.running_var`)
-      const unbiased = tf.mul(s.variance, scalar(s.count / Math.max(1, s.count - 1)))
-      rm.assign(tf.add(tf.mul(rm, scalar(1 - BN_MOMENTUM)), tf.mul(s.mean, scalar(BN_MOMENTUM))))
-      rv.assign(tf.add(tf.mul(rv, scalar(1 - BN_MOMENTUM)), tf.mul(unbiased, scalar(BN_MOMENTUM))))
+      rm.assign(runningAverage(rm as tf.Tensor1D, s.mean, BN_MOMENTUM, null, scalar))
+      rv.assign(runningAverage(rv as tf.Tensor1D, s.variance, BN_MOMENTUM, s.count / Math.max(1, s.count - 1), scalar)) // unbiased
     }
   })
   m.batchesTracked++

@@ -1,0 +1,40 @@
+// One-dispatch WebGPU kernels for the elementwise steps of a PGD iteration (fused-ops.ts and
+// linf.ts name them; input-gradient.ts and pgdFrom use them where registered). On a GPU the
+// PGD step is bound by dispatches (~55 µs of host time each, bench/RESULTS.md): these replace
+// 2 (add, relu), 2 (step, mul), 3 (add, step, mul) and 10 (PGD's update) tfjs kernels. The
+// arithmetic and its order are those of the tfjs ops they replace.
+
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import { ElementwiseProgram, type WebGpuRunner } from './webgpu-program'
+
+type Inputs = Record<string, TensorInfo>
+
+/** A kernel of one ElementwiseProgram over its inputs (all of the first one's shape). */
+function elementwise(names: string[], shaderKey: string, body: string, uniforms = '', values: (attrs: Record<string, unknown>) => number[] = () => []): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const ins = names.map((n) => (inputs as Inputs)[n])
+    const program = new ElementwiseProgram(names, uniforms, shaderKey, body, ins[0].shape)
+    const data = values((attrs ?? {}) as Record<string, unknown>).map((v) => ({ type: 'float32' as const, data: [v] }))
+    return (backend as unknown as WebGpuRunner).runWebGPUProgram(program, ins, 'float32', data)
+  }
+}
+
+// relu as tfjs's WebGPU Relu: negative → 0, anything else (NaN included) passes.
+export const addReluWebGpu = elementwise(['a', 'b'], 'advtuneAddRelu', `
+  let s = a[index] + b[index];
+  result[index] = select(s, 0.0, s < 0.0);`)
+
+// [y > 0] is Step's 0/1, multiplied in as tfjs's Relu gradient does (dy · step(x)).
+export const reluGradWebGpu = elementwise(['dy', 'y'], 'advtuneReluGrad', `
+  result[index] = dy[index] * select(0.0, 1.0, y[index] > 0.0);`)
+
+export const addReluGradWebGpu = elementwise(['a', 'b', 'y'], 'advtuneAddReluGrad', `
+  result[index] = (a[index] + b[index]) * select(0.0, 1.0, y[index] > 0.0);`)
+
+// exactSign(g)·step added, then clipped into the ball [lo, hi] and the image range [0, 1]:
+// linf.ts's projectInto(xa + sign·step) op for op.
+export const pgdStepWebGpu = elementwise(['xa', 'g', 'lo', 'hi'], 'advtunePgdStep', `
+  let g0 = g[index];
+  let s = select(0.0, 1.0, g0 > 0.0) - select(0.0, 1.0, g0 < 0.0);
+  let v = min(max(xa[index] + s * uniforms.stepSize, lo[index]), hi[index]);
+  result[index] = clamp(v, 0.0, 1.0);`, 'stepSize : f32,', (attrs) => [attrs.stepSize as number])
