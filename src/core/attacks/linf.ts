@@ -88,21 +88,21 @@ export function pgd(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions,
 export function pgdFrom(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, start: tf.Tensor4D, o: Omit<PgdOptions, 'randomStart'>): tf.Tensor4D {
   // The ball and the constants once for all steps (on WebGPU each number is an upload).
   const ball = ballOf(x, o.eps)
-  const [step, zero] = [tf.scalar(o.stepSize), tf.scalar(0)]
   const fused = tf.getKernel(PGD_STEP_KERNEL, tf.getBackend()) != null
+  const [step, zero] = fused ? [] : [tf.scalar(o.stepSize), tf.scalar(0)] // the op path's
   let xa = start
   try {
     for (let k = 0; k < o.steps; k++) {
       const next = tf.tidy(() =>
         fused
           ? (tf.engine().runKernel(PGD_STEP_KERNEL, { xa, g: inputGrad(fwd, xa, y), lo: ball.lo, hi: ball.hi }, { stepSize: o.stepSize }) as tf.Tensor4D)
-          : projectInto(tf.add(xa, tf.mul(gradSign(fwd, xa, y, zero), step)) as tf.Tensor4D, ball),
+          : projectInto(tf.add(xa, tf.mul(gradSign(fwd, xa, y, zero), step!)) as tf.Tensor4D, ball),
       )
       xa.dispose()
       xa = next
     }
   } finally {
-    tf.dispose([ball.lo, ball.hi, step, zero])
+    tf.dispose([ball.lo, ball.hi, step, zero]) // step and zero exist on the op path only
   }
   return xa
 }

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { blockShape } from './spec'
 import { addRelu, addReluGrad, reluGrad, RELU_GRAD_KERNEL } from './fused-ops'
-import { modelVar, PAD, shortcutKey, type Folding, type FoldedConv, type Model } from './resnet'
+import { foldingScalar, modelVar, PAD, shortcutKey, type Folding, type FoldedConv, type Model } from './resnet'
 
 /** What the backward needs of one residual block's forward. */
 interface BlockTape {
@@ -72,7 +72,7 @@ export function inputGradient(m: Model, f: Folding, x: tf.Tensor4D, y: tf.Tensor
     const dLogits = tf.sub(probs, tf.oneHot(y, logits.shape[1]))
     const dPooled = tf.reshape(tf.matMul(dLogits, weight, false, true), [B, 1, 1, C])
     // The mean over H·W spreads dPooled/(H·W) over every position (H·W = 64: exact).
-    let dz = reluGrad(tf.div(dPooled, tf.scalar(H * W)) as tf.Tensor4D, h) // broadcasts: the op path
+    let dz = reluGrad(tf.div(dPooled, foldingScalar(f, H * W)) as tf.Tensor4D, h) // broadcasts: the op path
     for (let i = blocks.length - 1; i >= 0; i--) {
       const t = blocks[i]
       const dPre1 = reluGrad(convInputGrad(dz, t.conv2.filter, t.o1.shape, 1, PAD), t.o1)

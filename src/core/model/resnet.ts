@@ -121,10 +121,18 @@ export interface Folding {
   mean: tf.Tensor1D // input normalisation
   std: tf.Tensor1D
   shortcuts: Map<string, tf.Tensor4D> // option-A 0/1 filters, by shortcutKey
+  scalars: Map<number, tf.Scalar> // constants of passes with these weights, by value (foldingScalar)
 }
 
-function foldOne(m: Model, conv: string, bn: string): FoldedConv {
-  const scale = tf.mul(v(m, `${bn}.weight`), tf.rsqrt(tf.add(v(m, `${bn}.running_var`), BN_EPS)))
+/** A scalar held with the folding (made once, disposed with it): on WebGPU each new one is an upload. */
+export function foldingScalar(f: Folding, value: number): tf.Scalar {
+  let s = f.scalars.get(value)
+  if (!s) f.scalars.set(value, (s = tf.keep(tf.scalar(value))))
+  return s
+}
+
+function foldOne(m: Model, conv: string, bn: string, eps: tf.Scalar | number = BN_EPS): FoldedConv {
+  const scale = tf.mul(v(m, `${bn}.weight`), tf.rsqrt(tf.add(v(m, `${bn}.running_var`), eps)))
   const shift = tf.sub(v(m, `${bn}.bias`), tf.mul(v(m, `${bn}.running_mean`), scale)) as tf.Tensor1D
   return { filter: tf.mul(v(m, `${conv}.weight`), scale) as tf.Tensor4D, shift }
 }
@@ -145,29 +153,51 @@ function convLayers(spec: ResNetSpec): { conv: string; bn: string }[] {
  * the weights or running statistics change; the caller disposes it (disposeFolding).
  */
 export function foldBatchNorm(m: Model): Folding {
+  const eps = tf.scalar(BN_EPS) // one upload, not one per layer
   const convs = new Map(
     convLayers(m.spec).map(({ conv, bn }) => {
       const [filter, shift] = tf.tidy(() => {
-        const f = foldOne(m, conv, bn)
+        const f = foldOne(m, conv, bn, eps)
         return [f.filter, f.shift]
       })
       return [conv, { filter: filter as tf.Tensor4D, shift: shift as tf.Tensor1D }]
     }),
   )
+  eps.dispose()
   const shortcuts = new Map<string, tf.Tensor4D>()
   for (let s = 0; s < 3; s++)
     for (let b = 0; b < m.spec.blocksPerStage; b++) {
       const { inC, out, stride } = blockShape(m.spec, s, b)
       if (stride !== 1 || inC !== out) shortcuts.set(shortcutKey(inC, out), shortcutFilter(inC, out))
     }
-  return { convs, mean: tf.tensor1d(CIFAR_MEAN), std: tf.tensor1d(CIFAR_STD), shortcuts }
+  return { convs, mean: tf.tensor1d(CIFAR_MEAN), std: tf.tensor1d(CIFAR_STD), shortcuts, scalars: new Map() }
 }
 
 export function disposeFolding(f: Folding): void {
   for (const c of f.convs.values()) tf.dispose([c.filter, c.shift])
-  tf.dispose([f.mean, f.std, ...f.shortcuts.values()])
+  tf.dispose([f.mean, f.std, ...f.shortcuts.values(), ...f.scalars.values()])
   f.convs.clear()
   f.shortcuts.clear()
+  f.scalars.clear()
+}
+
+/**
+ * The mean over H and W. Its gradient spreads dy/(H·W) by a broadcast: tf.mean's own builds
+ * ones(x.shape) on the host, an activation-sized upload every training step on a GPU. The same
+ * values: (dy·1)/(H·W) there, dy/(H·W) here.
+ */
+function globalAvgPool(p: Pass, h: tf.Tensor4D): tf.Tensor2D {
+  const [B, H, W, C] = h.shape
+  const area = p.scalar(H * W) // made in the pass's scope; save() keeps it for the backward
+  const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc]
+    save([area])
+    return {
+      value: tf.mean(x, [1, 2]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.broadcastTo(tf.div(tf.reshape(dy, [B, 1, 1, C]), saved[0]), [B, H, W, C]),
+    }
+  })
+  return pool(h) as tf.Tensor2D
 }
 
 /**
@@ -239,7 +269,7 @@ export function forward(m: Model, x: tf.Tensor4D, mode: Mode, stats?: BatchStats
         const short = stride !== 1 || inC !== out ? shortcutA(h, out, folding?.shortcuts.get(shortcutKey(inC, out))) : h
         h = convBnRelu(pass, o1, `${p}.conv2`, `${p}.bn2`, 1, short)
       }
-    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D // [B, 64]
+    const pooled = globalAvgPool(pass, h) // [B, 64]
     return tf.add(tf.matMul(pooled, v(m, 'linear.weight') as tf.Tensor2D), v(m, 'linear.bias')) as tf.Tensor2D
   })
 }
