@@ -14,7 +14,8 @@
 #      ADVTUNE_DAWN_FLAGS (Dawn toggles, e.g. backend=vulkan), OUT (results folder),
 #      ADVTUNE_TORCH_TIMEOUT / ADVTUNE_WEBGPU_TIMEOUT (seconds per side; 300 / 480),
 #      ADVTUNE_CPU_PROF=1 (afterwards, a V8 CPU profile of 3 PGD-7 steps: webgpu-pgd7.cpuprofile),
-#      ADVTUNE_VARIANT='--submit-batch 64' (afterwards, PGD-7 and PGD-20 again with these options),
+#      ADVTUNE_VARIANT='--submit-batch 64;--submit-batch 256' (afterwards, PGD-7 and PGD-20 again with
+#      each ';'-separated set of options),
 #      ADVTUNE_CHECK=N (first, the WebGPU kernels, and ResNet-20's logits and two training steps on N
 #      images, against tfjs's CPU backend).
 # Results in $OUT (else bench/out/gpu/results): torch.json webgpu.json gpu.json report.txt log.txt
@@ -139,10 +140,13 @@ if [ -z "${NO_WEBGPU:-}" ]; then
 fi
 
 if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_VARIANT:-}" ]; then
-  say "variant: ${ADVTUNE_VARIANT}"
-  # shellcheck disable=SC2086 # the variant is a list of options
-  timeout 120 "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" --batch "$BATCH" \
-    --warmup "$WARMUP" --reps "$REPS" --workloads pgd7,pgd20 --ab '' $ADVTUNE_VARIANT || say "variant run failed (exit $?)"
+  IFS=';' read -r -a VARIANTS <<<"$ADVTUNE_VARIANT"
+  for variant in "${VARIANTS[@]}"; do
+    say "variant: ${variant}"
+    # shellcheck disable=SC2086 # the variant is a list of options
+    timeout 120 "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" --batch "$BATCH" \
+      --warmup "$WARMUP" --reps "$REPS" --workloads pgd7,pgd20 --ab '' $variant || say "variant run failed (exit $?)"
+  done
 fi
 
 if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_CPU_PROF:-}" ]; then

@@ -12,7 +12,7 @@ import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core'
 import { chunking, filterGradCalls } from '../core/backend/webgpu-conv-filter-grad'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
 import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../core/attacks/linf'
-import { BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL } from '../core/model/batchnorm-fused'
+import { BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL } from '../core/model/batchnorm-fused'
 import { BN_EPS, BN_MOMENTUM } from '../core/model/resnet'
 import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, RELU_GRAD_KERNEL, reluGrad } from '../core/model/fused-ops'
 import { createRng } from '../core/rng'
@@ -114,17 +114,21 @@ function edgy(seed: number): tf.Tensor4D {
   return tf.tensor4d(values, FUSED_SHAPE)
 }
 
-/** The fused ops and a PGD-3 run on fixed inputs, on the active backend (fused where registered). */
+/** The fused ops, a PGD-3 run and BatchNorm folding on fixed inputs, on the active backend (fused where registered). */
 async function fusedOps(): Promise<{ name: string; kernel: string; values: Float32Array; ran: boolean }[]> {
   const [a, b, c, x] = [edgy(301), edgy(302), edgy(303), tf.tensor4d(random(480, 304).map((v) => 0.5 + 0.5 * v), FUSED_SHAPE)]
   // A forward whose input gradient is fixed: PGD's update alone (the sign, the ball, [0, 1]).
   const labels = tf.tensor1d([0, 1], 'int32') // unused by this gradient
+  const channel = (seed: number, positive = false) => tf.tensor1d(random(8, seed).map((v) => (positive ? 0.1 + Math.abs(v) : v)))
+  const bn = { gamma: channel(305), beta: channel(306), mean: channel(307), variance: channel(308, true) }
   const fwd: Forward = Object.assign(() => { throw new Error('not used') }, { inputGrad: () => tf.mul(a, 1) as tf.Tensor4D })
   const cases: [string, string, () => tf.Tensor][] = [
     ['relu(a + b)', ADD_RELU_KERNEL, () => addRelu(a, b)],
     ['dy · [y > 0]', RELU_GRAD_KERNEL, () => reluGrad(a, b)],
     ['(a + b) · [y > 0]', ADD_RELU_GRAD_KERNEL, () => addReluGrad(a, b, c)],
     ['PGD-3 update', PGD_STEP_KERNEL, () => pgdFrom(fwd, x, labels, x.clone(), { eps: 8 / 255, stepSize: 3 / 255, steps: 3 })],
+    ['folded filter', FOLD_FILTER_KERNEL, () => tf.tidy(() => foldBn(a, bn, BN_EPS).filter)],
+    ['folded shift', FOLD_SHIFT_KERNEL, () => tf.tidy(() => foldBn(a, bn, BN_EPS).shift)],
   ]
   const out = []
   for (const [name, kernel, run] of cases) {
@@ -133,7 +137,7 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
     out.push({ name, kernel, values: (await t.data()) as Float32Array, ran: info.kernelNames.includes(kernel) })
     t.dispose()
   }
-  tf.dispose([a, b, c, x, labels])
+  tf.dispose([a, b, c, x, labels, ...Object.values(bn)])
   return out
 }
 

@@ -1,4 +1,4 @@
-// The fused train-mode BatchNorm of src/core/model/batchnorm-fused.ts on tfjs's WebGPU backend:
+// The fused BatchNorm kernels of src/core/model/batchnorm-fused.ts on tfjs's WebGPU backend:
 // per-channel sums as one workgroup per channel (a strided loop, then a tree in workgroup
 // memory: deterministic, no atomics), and the elementwise parts as one thread per element.
 // The arithmetic and its order follow resnet.ts's batchNorm; only the order of the sums differs.
@@ -113,6 +113,14 @@ export const bnDxWebGpu = perElement(['dy', 'x', 'mean', 'variance', 'gamma', 'd
   let xhat = (x[index] - mean[c]) * rstd;
   let centred = (dy[index] - dBeta[c] / uniforms.n) - xhat * (dGamma[c] / uniforms.n);
   result[index] = centred * (gamma[c] * rstd);`, 'n : f32,', (a) => [f32(a.n)])
+
+// Folding (eval mode), per output channel c (the last dimension): s = γ·rsqrt(σ² + ε).
+export const foldFilterWebGpu = perElement(['weight', 'gamma', 'variance'], 'advtuneFoldFilter', () => `
+  let c = index % uniforms.channels;
+  result[index] = weight[index] * (gamma[c] * inverseSqrt(variance[c] + uniforms.eps));`)
+
+export const foldShiftWebGpu = perElement(['beta', 'mean', 'gamma', 'variance'], 'advtuneFoldShift', () => `
+  result[index] = beta[index] - mean[index] * (gamma[index] * inverseSqrt(variance[index] + uniforms.eps));`)
 
 export const runningAverageWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { running, batch } = inputs as Inputs

@@ -8,11 +8,11 @@ import '@tensorflow/tfjs-backend-webgpu' // registers the stock kernel we wrap
 import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
 import { PGD_STEP_KERNEL } from '../attacks/linf'
-import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, RUNNING_AVERAGE_KERNEL } from '../model/batchnorm-fused'
+import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, RUNNING_AVERAGE_KERNEL } from '../model/batchnorm-fused'
 import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, RELU_GRAD_KERNEL } from '../model/fused-ops'
 import { SGD_MOMENTUM_KERNEL } from '../train/sgd'
 import { makeConv2DBackpropFilter } from './webgpu-conv-filter-grad'
-import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, runningAverageWebGpu } from './webgpu-batchnorm'
+import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, foldFilterWebGpu, foldShiftWebGpu, runningAverageWebGpu } from './webgpu-batchnorm'
 import { addReluGradWebGpu, addReluWebGpu, pgdStepWebGpu, reluGradWebGpu } from './webgpu-fused-ops'
 import { sgdMomentumWebGpu } from './webgpu-sgd'
 
@@ -31,6 +31,8 @@ const ADDED: [string, KernelFunc][] = [
   [BN_DGAMMA_KERNEL, bnDGammaWebGpu],
   [BN_DX_KERNEL, bnDxWebGpu],
   [RUNNING_AVERAGE_KERNEL, runningAverageWebGpu],
+  [FOLD_FILTER_KERNEL, foldFilterWebGpu],
+  [FOLD_SHIFT_KERNEL, foldShiftWebGpu],
 ]
 let stock: KernelConfig | null = null
 let ours: KernelConfig | null = null

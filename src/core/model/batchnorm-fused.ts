@@ -1,5 +1,6 @@
-// Train-mode BatchNorm → (+ residual) → ReLU in a handful of kernels, for backends that register
-// them (WebGPU: src/core/backend/webgpu-batchnorm.ts). The op path of resnet.ts takes ~14
+// Train-mode BatchNorm → (+ residual) → ReLU in a handful of kernels, and eval-mode BatchNorm
+// folded into its conv in two, for backends that register them (WebGPU:
+// src/core/backend/webgpu-batchnorm.ts). The op path of resnet.ts takes ~14
 // kernels forward and ~14 backward per layer (channel sums in two stages, the normalisation op
 // by op, ReLU and its two-kernel gradient); on a GPU, where a training step is bound by
 // dispatches, these take 3 forward (mean, variance, normalise+ReLU) and 4 backward (ReLU mask,
@@ -24,6 +25,11 @@ export const BN_DBETA_KERNEL = 'AdvtuneBnDBeta'
 export const BN_DX_KERNEL = 'AdvtuneBnDx'
 /** Inputs {running, batch}, attrs {momentum, scale} → running·(1 − momentum) + (batch·scale)·momentum. */
 export const RUNNING_AVERAGE_KERNEL = 'AdvtuneRunningAverage'
+
+/** Inputs {weight [..., C], gamma, variance}, attrs {eps} → weight·(γ·rsqrt(σ² + ε)): a folded filter. */
+export const FOLD_FILTER_KERNEL = 'AdvtuneFoldFilter'
+/** Inputs {beta, mean, gamma, variance}, attrs {eps} → β − μ·(γ·rsqrt(σ² + ε)): a folded shift. */
+export const FOLD_SHIFT_KERNEL = 'AdvtuneFoldShift'
 
 const KERNELS = [BN_MEAN_KERNEL, BN_VARIANCE_KERNEL, BN_RELU_KERNEL, BN_DGAMMA_KERNEL, BN_DBETA_KERNEL, BN_DX_KERNEL]
 
@@ -81,4 +87,30 @@ export function runningAverage(running: tf.Tensor1D, batch: tf.Tensor1D, momentu
     return run(RUNNING_AVERAGE_KERNEL, { running, batch }, { momentum, scale: scale ?? 1 }) as tf.Tensor1D
   const b = scale == null ? batch : tf.mul(batch, scalar(scale))
   return tf.add(tf.mul(running, scalar(1 - momentum)), tf.mul(b, scalar(momentum))) as tf.Tensor1D
+}
+
+export const hasFoldKernels = () => [FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL].every((k) => tf.getKernel(k, tf.getBackend()) != null)
+
+/** A conv's eval-mode BatchNorm (running statistics) as tensors. */
+export interface BnParams {
+  gamma: tf.Tensor1D
+  beta: tf.Tensor1D
+  mean: tf.Tensor1D // running
+  variance: tf.Tensor1D // running
+}
+
+/**
+ * BatchNorm folded into the conv before it: filter·s and shift β − μ·s with s = γ·rsqrt(σ² + ε)
+ * (per output channel, the filter's last dimension). Two kernels where the backend has them,
+ * else six ops in the same order.
+ */
+export function foldBn(weight: tf.Tensor4D, bn: BnParams, eps: tf.Scalar | number): { filter: tf.Tensor4D; shift: tf.Tensor1D } {
+  const { gamma, beta, mean, variance } = bn
+  if (typeof eps === 'number' && hasFoldKernels())
+    return {
+      filter: run(FOLD_FILTER_KERNEL, { weight, gamma, variance }, { eps }) as tf.Tensor4D,
+      shift: run(FOLD_SHIFT_KERNEL, { beta, mean, gamma, variance }, { eps }) as tf.Tensor1D,
+    }
+  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, eps)))
+  return { filter: tf.mul(weight, scale) as tf.Tensor4D, shift: tf.sub(beta, tf.mul(mean, scale)) as tf.Tensor1D }
 }

@@ -3,7 +3,7 @@
 // computing weight gradients too. Layout NHWC; conv filters HWIO; linear [in, out].
 
 import * as tf from '@tensorflow/tfjs-core'
-import { fusedBatchNormRelu, hasFusedBatchNorm, runningAverage } from './batchnorm-fused'
+import { foldBn, fusedBatchNormRelu, hasFoldKernels, hasFusedBatchNorm, runningAverage } from './batchnorm-fused'
 import { blockShape, type ResNetSpec } from './spec'
 
 export const CIFAR_MEAN = [0.485, 0.456, 0.406] // the akamaster checkpoints' input normalisation
@@ -132,9 +132,8 @@ export function foldingScalar(f: Folding, value: number): tf.Scalar {
 }
 
 function foldOne(m: Model, conv: string, bn: string, eps: tf.Scalar | number = BN_EPS): FoldedConv {
-  const scale = tf.mul(v(m, `${bn}.weight`), tf.rsqrt(tf.add(v(m, `${bn}.running_var`), eps)))
-  const shift = tf.sub(v(m, `${bn}.bias`), tf.mul(v(m, `${bn}.running_mean`), scale)) as tf.Tensor1D
-  return { filter: tf.mul(v(m, `${conv}.weight`), scale) as tf.Tensor4D, shift }
+  const t = (name: string) => v(m, `${bn}.${name}`) as tf.Tensor1D
+  return foldBn(v(m, `${conv}.weight`) as tf.Tensor4D, { gamma: t('weight'), beta: t('bias'), mean: t('running_mean'), variance: t('running_var') }, eps)
 }
 
 /** The (conv, BatchNorm) pairs of the network, stem first, in forward order. */
@@ -153,7 +152,8 @@ function convLayers(spec: ResNetSpec): { conv: string; bn: string }[] {
  * the weights or running statistics change; the caller disposes it (disposeFolding).
  */
 export function foldBatchNorm(m: Model): Folding {
-  const eps = tf.scalar(BN_EPS) // one upload, not one per layer
+  // One upload, not one per layer; a backend with fold kernels takes ε as an attribute.
+  const eps = hasFoldKernels() ? BN_EPS : tf.scalar(BN_EPS)
   const convs = new Map(
     convLayers(m.spec).map(({ conv, bn }) => {
       const [filter, shift] = tf.tidy(() => {
@@ -163,7 +163,7 @@ export function foldBatchNorm(m: Model): Folding {
       return [conv, { filter: filter as tf.Tensor4D, shift: shift as tf.Tensor1D }]
     }),
   )
-  eps.dispose()
+  if (typeof eps !== 'number') eps.dispose()
   const shortcuts = new Map<string, tf.Tensor4D>()
   for (let s = 0; s < 3; s++)
     for (let b = 0; b < m.spec.blocksPerStage; b++) {
