@@ -16,6 +16,7 @@
 #      ADVTUNE_CPU_PROF=1 (afterwards, a V8 CPU profile of 3 PGD-7 steps: webgpu-pgd7.cpuprofile),
 #      ADVTUNE_VARIANT='--submit-batch 64;--submit-batch 256' (afterwards, PGD-7 and PGD-20 again with
 #      each ';'-separated set of options),
+#      ADVTUNE_PIPELINED=N (an experiment: PGD-7 steps with one loss read-back per N steps),
 #      ADVTUNE_CHECK=N (first, the WebGPU kernels, and ResNet-20's logits and two training steps on N
 #      images, against tfjs's CPU backend).
 # Results in $OUT (else bench/out/gpu/results): torch.json webgpu.json gpu.json report.txt log.txt
@@ -135,7 +136,8 @@ timeout "${ADVTUNE_TORCH_TIMEOUT:-300}" "$PY" "$REPO/scripts/bench/torch_bench.p
 if [ -z "${NO_WEBGPU:-}" ]; then
   say "tfjs-webgpu: batch $BATCH, warm-up $WARMUP, $REPS runs"
   timeout "${ADVTUNE_WEBGPU_TIMEOUT:-480}" "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" \
-    --batch "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" --ab "$AB" "${PROFILE[@]}" --out "$RES/webgpu.json" \
+    --batch "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" --ab "$AB" "${PROFILE[@]}" \
+    --pipelined "${ADVTUNE_PIPELINED:-0}" --out "$RES/webgpu.json" \
     || say "tfjs-webgpu side failed (exit $?)"
 fi
 

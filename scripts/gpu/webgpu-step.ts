@@ -7,7 +7,8 @@
 // --require-hardware is given). The app's WebGPU training kernels are registered as in the app;
 // --stock-kernels leaves tfjs's own, --ab W1,W2 re-runs those workloads on tfjs's own kernels
 // afterwards (the A/B in one process), --profile adds one PGD-7 step's kernel profile,
-// --submit-batch N sets how many dispatches tfjs queues before each GPU submit (tfjs: 15).
+// --submit-batch N sets how many dispatches tfjs queues before each GPU submit (tfjs: 15),
+// --pipelined N times PGD-7 steps with one loss read-back per N steps (src/bench/pipelined-steps.ts).
 // --check instead compares the GPU with tfjs's CPU backend: the app's WebGPU kernels on their test
 // shapes, ResNet-20's logits and two PGD-2 training steps (the browser tests' checks, on a GPU).
 
@@ -18,6 +19,7 @@ import '@tensorflow/tfjs-backend-webgpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu-kernels'
 import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'
+import { pipelinedPgd7 } from '../../src/bench/pipelined-steps'
 import { engineCheck } from '../../src/bench/engine-check'
 import { webgpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
 import { readCheckpoint } from '../../src/core/checkpoint'
@@ -78,10 +80,18 @@ async function main() {
     stockKernels = (await runWorkloads(model, set, { ...plan, workloads: ab }, { log })).timings
     registerWebGpuTrainingKernels()
   }
+  const pipelinedSteps = num(a, 'pipelined', 0)
+  let pipelined: { steps: number; ms: number[]; imagesPerSec: number } | undefined
+  if (pipelinedSteps > 0) {
+    const ms = await pipelinedPgd7(model, set, plan.batch, pipelinedSteps, plan.reps)
+    const med = [...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]
+    pipelined = { steps: pipelinedSteps, ms, imagesPerSec: (plan.batch / med) * 1000 }
+    log(`pgd7, ${pipelinedSteps} steps per loss read-back: ${pipelined.imagesPerSec.toPrecision(3)} images/s (median of ${ms.length})`)
+  }
   const profile = a.profile ? await profilePgdStep(model, firstBatch(set, plan.batch)) : undefined
   if (profile) for (const line of formatProfile(profile, 20)) log(line)
   disposeModel(model)
-  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile } = {
+  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile; pipelined?: typeof pipelined } = {
     id: 'node-webgpu',
     env: 'node',
     backend: tf.getBackend(),
@@ -94,6 +104,7 @@ async function main() {
     kernels: stockOnly ? 'tfjs' : 'advtune',
     ...(stockKernels ? { stockKernels } : {}),
     ...(profile ? { profile } : {}),
+    ...(pipelined ? { pipelined } : {}),
   }
   const out = str(a, 'out', '')
   if (out) writeFileSync(out, JSON.stringify(run, null, 2))
