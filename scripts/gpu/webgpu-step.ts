@@ -129,8 +129,21 @@ async function check(weights: string, data: string, batch: number, out: string, 
       r.maxAbsDiff < 1e-4 * Math.max(1, r.maxAbs),
     ]),
     [`fused SGD: ran ${kernels.sgd.fusedKernelRan}, max |Δ| ${kernels.sgd.maxAbsDiff.toExponential(2)}`, kernels.sgd.fusedKernelRan && kernels.sgd.maxAbsDiff < 1e-6],
+    // The same bounds as test/browser/webgpu-kernels.test.ts and webgpu-engine.test.ts.
+    ...kernels.fusedOps.map((r): [string, boolean] => [
+      `fused ${r.name}: ran ${r.kernelRan}, max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(2)})`,
+      r.kernelRan && r.maxAbsDiff < 1e-6,
+    ]),
+    ...kernels.batchNorm.map((r): [string, boolean] => [
+      `fused train-mode BatchNorm, ${r.name}: ran ${r.kernelRan}, max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(2)})`,
+      r.kernelRan && r.maxAbsDiff < 1e-5 * Math.max(1, r.maxAbs),
+    ]),
     [`kernel check leaked ${kernels.numTensorsLeaked} tensors`, kernels.numTensorsLeaked === 0],
     [`ResNet-20 logits (${batch} images): max |Δ| ${engine.logitsMaxAbsDiff.toExponential(2)} (of ${engine.logitsMaxAbs.toFixed(1)})`, engine.logitsMaxAbsDiff < 1e-3],
+    [
+      `attack input gradient: max |Δ| ${engine.inputGradMaxAbsDiff.toExponential(2)} (of ${engine.inputGradMaxAbs.toExponential(2)}), ${engine.inputGradKernels} kernel calls`,
+      engine.inputGradMaxAbsDiff < 1e-3 * engine.inputGradMaxAbs,
+    ],
     ...engine.cleanLosses.map((l, k): [string, boolean] => [
       `clean training step ${k + 1}: loss ${l.toFixed(5)} vs CPU ${engine.cpuCleanLosses[k].toFixed(5)}`,
       Math.abs(l - engine.cpuCleanLosses[k]) < 1e-3 * Math.max(1, Math.abs(engine.cpuCleanLosses[k])),
