@@ -70,7 +70,7 @@ async function main() {
   const setupMs = performance.now() - t0
   const stockOnly = Boolean(a['stock-kernels'])
   if (!stockOnly) registerWebGpuTrainingKernels()
-  log(`kernels: ${stockOnly ? "tfjs's own" : "the app's (chunked weight gradient, fused SGD)"}; submit every ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')} dispatches`)
+  log(`kernels: ${stockOnly ? "tfjs's own" : "the app's (chunked weight gradient, fused SGD, attack and BatchNorm kernels)"}; submit every ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')} dispatches`)
   const r = await runWorkloads(model, set, plan, { log })
   const ab = list(a, 'ab', []) as WorkloadName[]
   let stockKernels: Timing[] | undefined

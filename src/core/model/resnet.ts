@@ -1,6 +1,8 @@
 // The CIFAR ResNet forward pass written with plain tfjs ops over named variables. Plain ops
-// (no tf.layers, no fused convs) keep an input-only gradient, as every PGD step takes, from
-// computing weight gradients too. Layout NHWC; conv filters HWIO; linear [in, out].
+// (no tf.layers) keep an input-only gradient from computing weight gradients too; the attack's
+// input gradient has its own hand-written pass (input-gradient.ts), and a backend may fuse
+// BatchNorm's ops into a few kernels (batchnorm-fused.ts). Layout NHWC; conv filters HWIO;
+// linear [in, out].
 
 import * as tf from '@tensorflow/tfjs-core'
 import { foldBn, fusedBatchNormRelu, hasFoldKernels, hasFusedBatchNorm, runningAverage } from './batchnorm-fused'
@@ -201,12 +203,6 @@ function globalAvgPool(p: Pass, h: tf.Tensor4D): tf.Tensor2D {
 }
 
 /**
- * conv → BatchNorm. In eval mode BatchNorm is folded into the convolution (filter scaled per
- * output channel by γ/√(running_var+ε), then one shift): attacks run eval mode seven times a
- * step, and folding removes an activation-sized multiply from every layer's forward and backward.
- * `folding` holds the folded weights ready; without it they are folded here, every call.
- */
-/**
  * relu(conv → BatchNorm [+ residual]): in train mode, BatchNorm and ReLU in a few fused kernels
  * where the backend has them (batchnorm-fused.ts), else op by op.
  */
@@ -222,6 +218,12 @@ function convBnRelu(p: Pass, x: tf.Tensor4D, conv: string, bn: string, stride: n
   return tf.relu(residual ? tf.add(o, residual) : o) as tf.Tensor4D
 }
 
+/**
+ * conv → BatchNorm. In eval mode BatchNorm is folded into the convolution (filter scaled per
+ * output channel by γ/√(running_var+ε), then one shift): attacks run eval mode seven times a
+ * step, and folding removes an activation-sized multiply from every layer's forward and backward.
+ * `folding` holds the folded weights ready; without it they are folded here, every call.
+ */
 function convBn(p: Pass, x: tf.Tensor4D, conv: string, bn: string, stride: number): tf.Tensor4D {
   if (p.mode === 'train') return batchNorm(p, tf.conv2d(x, v(p.m, `${conv}.weight`) as tf.Tensor4D, stride, PAD), bn)
   const f = p.folding?.convs.get(conv) ?? foldOne(p.m, conv, bn)
