@@ -21,7 +21,7 @@ export const BN_RELU_KERNEL = 'AdvtuneBnRelu'
 export const BN_DGAMMA_KERNEL = 'AdvtuneBnDGamma'
 /** Inputs {dy} → Σ dy per channel [C]. */
 export const BN_DBETA_KERNEL = 'AdvtuneBnDBeta'
-/** Inputs {dy, x, mean, variance, gamma, dGamma, dBeta}, attrs {eps} → dx. */
+/** Inputs {dy, x, mean, variance, gamma, dGamma, dBeta}, attrs {eps, n} → dx (n = B·H·W). */
 export const BN_DX_KERNEL = 'AdvtuneBnDx'
 /** Inputs {running, batch}, attrs {momentum, scale} → running·(1 − momentum) + (batch·scale)·momentum. */
 export const RUNNING_AVERAGE_KERNEL = 'AdvtuneRunningAverage'
@@ -41,7 +41,7 @@ const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Record<string, nu
 
 /**
  * relu(BatchNorm(x) [+ residual]) with batch statistics; `onStats` receives the batch mean and
- * biased variance (the caller keeps or disposes them) for the running averages.
+ * biased variance for the running averages, inside the op's scope (tf.keep them to hold them).
  */
 export function fusedBatchNormRelu(
   x: tf.Tensor4D,
