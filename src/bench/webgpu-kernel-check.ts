@@ -120,6 +120,8 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
   // A forward whose input gradient is fixed: PGD's update alone (the sign, the ball, [0, 1]).
   const labels = tf.tensor1d([0, 1], 'int32') // unused by this gradient
   const channel = (seed: number, positive = false) => tf.tensor1d(random(8, seed).map((v) => (positive ? 0.1 + Math.abs(v) : v)))
+  const big = (seed: number) => tf.tensor4d(random(320 * 32 * 32 * 16, seed), [320, 32, 32, 16])
+  const [bigA, bigB] = [big(309), big(310)]
   const bn = { gamma: channel(305), beta: channel(306), mean: channel(307), variance: channel(308, true) }
   const fwd: Forward = Object.assign(() => { throw new Error('not used') }, { inputGrad: () => tf.mul(a, 1) as tf.Tensor4D })
   const cases: [string, string, () => tf.Tensor][] = [
@@ -129,6 +131,8 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
     ['PGD-3 update', PGD_STEP_KERNEL, () => pgdFrom(fwd, x, labels, x.clone(), { eps: 8 / 255, stepSize: 3 / 255, steps: 3 })],
     ['folded filter', FOLD_FILTER_KERNEL, () => tf.tidy(() => foldBn(a, bn, BN_EPS).filter)],
     ['folded shift', FOLD_SHIFT_KERNEL, () => tf.tidy(() => foldBn(a, bn, BN_EPS).shift)],
+    // 81,920 workgroups of 64: more than one dispatch dimension holds (65,535), as at batch 320+.
+    ['relu(a + b), 5.2M elements', ADD_RELU_KERNEL, () => addRelu(bigA, bigB)],
   ]
   const out = []
   for (const [name, kernel, run] of cases) {
@@ -137,7 +141,7 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
     out.push({ name, kernel, values: (await t.data()) as Float32Array, ran: info.kernelNames.includes(kernel) })
     t.dispose()
   }
-  tf.dispose([a, b, c, x, labels, ...Object.values(bn)])
+  tf.dispose([a, b, c, x, labels, bigA, bigB, ...Object.values(bn)])
   return out
 }
 

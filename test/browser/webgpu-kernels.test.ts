@@ -32,7 +32,7 @@ describe('WebGPU training kernels (headless Chromium)', () => {
     expect(r.sgd.maxAbsDiff).toBeLessThan(1e-6)
     // The attack's fused kernels and BatchNorm folding: taken, and the CPU op path's values (the
     // same float operations).
-    expect(r.fusedOps.map((row) => row.name)).toEqual(['relu(a + b)', 'dy · [y > 0]', '(a + b) · [y > 0]', 'PGD-3 update', 'folded filter', 'folded shift'])
+    expect(r.fusedOps.map((row) => row.name)).toEqual(['relu(a + b)', 'dy · [y > 0]', '(a + b) · [y > 0]', 'PGD-3 update', 'folded filter', 'folded shift', 'relu(a + b), 5.2M elements'])
     for (const row of r.fusedOps) {
       expect(row.kernelRan, row.name).toBe(true)
       expect(row.maxAbs, row.name).toBeGreaterThan(0.1)
