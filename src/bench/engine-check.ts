@@ -16,6 +16,7 @@ import { frozenForward } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { startBackend, type BenchBackend, type StartedBackend } from './backend'
+import { maxAbs, maxAbsDiff } from './compare'
 import { CLEAN, firstBatch } from './workloads'
 
 export const PGD2: TrainAttack = { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 2 }
@@ -79,8 +80,6 @@ async function inputGrad(model: Model, batch: HostBatch): Promise<{ values: Floa
   return { values, kernels }
 }
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
-const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
 
 /** Two clean training steps (no attack) on a fresh copy of the model: their losses. */
 async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<number[]> {

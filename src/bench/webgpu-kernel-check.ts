@@ -18,6 +18,7 @@ import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, RELU_GRAD_
 import { createRng } from '../core/rng'
 import { Sgd, SGD_MOMENTUM_KERNEL } from '../core/train/sgd'
 import { startBackend, type StartedBackend } from './backend'
+import { maxAbs, maxAbsDiff } from './compare'
 
 interface Case {
   name: string
@@ -104,7 +105,6 @@ async function filterGrad(c: Case, x: Float32Array, dy: Float32Array, dyShape: n
   return values
 }
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
 
 const FUSED_SHAPE: [number, number, number, number] = [2, 5, 6, 8]
 
@@ -215,7 +215,7 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
       chunks: chunking(positions, c.filter.reduce((a, b) => a * b) / 4).chunks,
       maxAbsDiff: maxAbsDiff(ours, ref[k]),
       stockMaxAbsDiff: maxAbsDiff(stock, ref[k]),
-      maxAbs: ref[k].reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+      maxAbs: maxAbs(ref[k]),
     })
   }
   const fused = await sgdSteps(1) // step 0 makes the momentum buffers; 1 and 2 take the fused kernel
@@ -229,14 +229,14 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
     name: r.name,
     kernelRan: r.ran,
     maxAbsDiff: maxAbsDiff(r.values, fusedRef[k].values),
-    maxAbs: fusedRef[k].values.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+    maxAbs: maxAbs(fusedRef[k].values),
   }))
   const bn = await batchNormCase(true)
   const batchNorm = BN_NAMES.map((name, k) => ({
     name,
     kernelRan: bn.ran,
     maxAbsDiff: maxAbsDiff(bn.values[k], bnRef.values[k]),
-    maxAbs: bnRef.values[k].reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+    maxAbs: maxAbs(bnRef.values[k]),
   }))
   return { started, rows, sgd, fusedOps: fusedOpRows, batchNorm, numTensorsLeaked: tf.memory().numTensors - before }
 }
