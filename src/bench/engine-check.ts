@@ -33,6 +33,8 @@ export interface EngineCheck {
   cpuLosses: number[] // the same two steps (same seeds) on the CPU backend
   cleanLosses: number[] // two clean training steps from the pretrained weights, backend under test
   cpuCleanLosses: number[] // the same on the CPU backend
+  cleanStepKernels: string[] // the second clean step's kernel calls by name, backend under test
+  cpuCleanStepKernels: number // how many the CPU backend (op paths) took for it
   weightChange: number // max |Δ| over all trainable weights after the two steps
   numTensors: number[] // after step 1 and after step 2
   backendAtEnd: string
@@ -65,7 +67,8 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   }
   s.sgd.dispose()
   disposeModel(model)
-  return { values, grad, losses, cleanLosses: await cleanSteps(dict, batch), numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
+  const clean = await cleanSteps(dict, batch)
+  return { values, grad, losses, cleanLosses: clean.losses, cleanStepKernels: clean.kernels, numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
 }
 
 /** The attack's input gradient (frozenForward's, written by hand) on the batch, and its kernel count. */
@@ -80,15 +83,16 @@ async function inputGrad(model: Model, batch: HostBatch): Promise<{ values: Floa
   return { values, kernels }
 }
 
-
-/** Two clean training steps (no attack) on a fresh copy of the model: their losses. */
-async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<number[]> {
+/** Two clean training steps (no attack) on a fresh copy of the model: their losses, and the second's kernels. */
+async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<{ losses: number[]; kernels: string[] }> {
   const model = modelFromStateDict(dict)
   const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
-  const losses = [await trainStep(s, batch, CLEAN, 0.05), await trainStep(s, batch, CLEAN, 0.05)]
+  const losses = [await trainStep(s, batch, CLEAN, 0.05)]
+  // The second step: the first made SGD's momentum buffers, which the fused update needs.
+  const info = await tf.profile(async () => void losses.push(await trainStep(s, batch, CLEAN, 0.05)))
   s.sgd.dispose()
   disposeModel(model)
-  return losses
+  return { losses, kernels: info.kernels.map((k) => k.name) }
 }
 
 export async function engineCheck(name: BenchBackend, dict: StateDict, set: CifarSet, batch: number): Promise<EngineCheck> {
@@ -108,6 +112,8 @@ export async function engineCheck(name: BenchBackend, dict: StateDict, set: Cifa
     cpuLosses: ref.losses,
     cleanLosses: got.cleanLosses,
     cpuCleanLosses: ref.cleanLosses,
+    cleanStepKernels: got.cleanStepKernels,
+    cpuCleanStepKernels: ref.cleanStepKernels.length,
     weightChange: got.weightChange,
     numTensors: got.numTensors,
     backendAtEnd: tf.getBackend(),
