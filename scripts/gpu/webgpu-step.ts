@@ -148,6 +148,11 @@ async function check(weights: string, data: string, batch: number, out: string, 
       `clean training step ${k + 1}: loss ${l.toFixed(5)} vs CPU ${engine.cpuCleanLosses[k].toFixed(5)}`,
       Math.abs(l - engine.cpuCleanLosses[k]) < 1e-3 * Math.max(1, Math.abs(engine.cpuCleanLosses[k])),
     ]),
+    [
+      `clean step: ${engine.cleanStepKernels.length} kernel calls (CPU op paths ${engine.cpuCleanStepKernels}), fused BatchNorm, SGD and running averages taken`,
+      ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningAverage'].every((k) => engine.cleanStepKernels.includes(k)) &&
+        engine.cleanStepKernels.length < engine.cpuCleanStepKernels / 2,
+    ],
     [`tensors after steps 1 and 2: ${engine.numTensors.join(', ')}`, engine.numTensors[0] === engine.numTensors[1]],
   ]
   for (const [text, ok] of verdicts) log(`${ok ? 'ok  ' : 'FAIL'} ${text}`)
