@@ -5,10 +5,10 @@
 // measures what that wait costs. Not the app's loop: no NaN guard here.
 
 import * as tf from '@tensorflow/tfjs-core'
-import { crossEntropy, disposeStats, forward, updateRunningStats, type BatchStats, type Model } from '../core/model/resnet'
+import type { Model } from '../core/model/resnet'
 import type { CifarSet } from '../core/data/cifar'
 import { createRng } from '../core/rng'
-import { trainingInput, type Stepper } from '../core/train/finetune'
+import { finishPass, trainingInput, trainPass, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
 import { firstBatch, PGD7 } from './workloads'
 
@@ -22,13 +22,10 @@ export async function pipelinedPgd7(model: Model, set: CifarSet, batch: number, 
       const x = tf.tensor4d(b.x, [b.size, 32, 32, 3])
       const y = tf.tensor1d(b.y, 'int32')
       const xAdv = await trainingInput(s, x, y, PGD7)
-      const stats: BatchStats[] = []
-      const { value, grads } = tf.variableGrads(() => crossEntropy(forward(model, xAdv, 'train', stats), y), model.trainable)
-      s.sgd.step(grads, 0.01)
-      updateRunningStats(model, stats)
-      disposeStats(stats)
-      tf.dispose([x, y, xAdv, ...(last ? [last] : []), ...Object.values(grads)])
-      last = value
+      const pass = trainPass(s, xAdv, y) // trainStep's pass and update, without its read-back
+      finishPass(s, pass, 0.01, true)
+      tf.dispose([x, y, xAdv, ...(last ? [last] : [])])
+      last = pass.value
     }
     await last!.data()
     last!.dispose()

@@ -67,6 +67,29 @@ export interface Stepper {
   helpers?: readonly AttackHelper[] // other threads that take shares of the attack
 }
 
+/** A train-mode pass on the (adversarial) batch: the loss and every trainable's gradient. */
+export interface TrainPass {
+  value: tf.Scalar
+  grads: tf.NamedTensorMap
+  stats: BatchStats[] // BatchNorm's batch statistics, for the running averages
+}
+
+export function trainPass(s: Stepper, xAdv: tf.Tensor4D, y: tf.Tensor1D): TrainPass {
+  const stats: BatchStats[] = []
+  const { value, grads } = tf.variableGrads(() => crossEntropy(forward(s.model, xAdv, 'train', stats), y), s.model.trainable)
+  return { value, grads, stats }
+}
+
+/** The SGD step and the running averages from a pass (`apply` false: neither); frees the pass but its loss. */
+export function finishPass(s: Stepper, p: TrainPass, lr: number, apply: boolean): void {
+  if (apply) {
+    s.sgd.step(p.grads, lr)
+    updateRunningStats(s.model, p.stats)
+  }
+  disposeStats(p.stats)
+  tf.dispose(Object.values(p.grads))
+}
+
 /**
  * One adversarial training step: attack the batch, then one SGD step on the adversarial batch
  * with BatchNorm in train mode. Returns the loss; a non-finite loss leaves the model untouched.
@@ -75,15 +98,10 @@ export async function trainStep(s: Stepper, batch: HostBatch, attack: TrainAttac
   const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
   const y = tf.tensor1d(batch.y, 'int32')
   const xAdv = await trainingInput(s, x, y, attack)
-  const stats: BatchStats[] = []
-  const { value, grads } = tf.variableGrads(() => crossEntropy(forward(s.model, xAdv, 'train', stats), y), s.model.trainable)
-  const loss = (await value.data())[0] // the one GPU read-back of a step
-  if (Number.isFinite(loss)) {
-    s.sgd.step(grads, lr)
-    updateRunningStats(s.model, stats)
-  }
-  disposeStats(stats)
-  tf.dispose([x, y, xAdv, value, ...Object.values(grads)])
+  const pass = trainPass(s, xAdv, y)
+  const loss = (await pass.value.data())[0] // the one GPU read-back of a step
+  finishPass(s, pass, lr, Number.isFinite(loss))
+  tf.dispose([x, y, xAdv, pass.value])
   return loss
 }
 
