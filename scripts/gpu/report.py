@@ -33,6 +33,10 @@ def main():
         r = by.get('pgd7')
         vs = f" ({q['imagesPerSec'] / r['imagesPerSec']:.3g}x torch's per-step figure)" if r else ''
         print(f"PGD-7 train step, one loss read-back per {q['steps']} steps (experiment): {q['imagesPerSec']:.4g} images/s{vs}")
+    h = tfjs.get('hostOnly')
+    if h:
+        ms = sorted(h['ms'])[len(h['ms']) // 2]
+        print(f"PGD-7 train step with every dispatch emptied (the host's share): {ms:.1f} ms per step, {h['imagesPerSec']:.4g} images/s")
     p = tfjs.get('profile')
     if p:
         print(f"profile, one PGD-7 step: {p['stepMs']:.0f} ms wall, {p['kernelMs']:.1f} ms in {p['kernelCalls']} kernel calls")

@@ -9,6 +9,8 @@
 // afterwards (the A/B in one process), --profile adds one PGD-7 step's kernel profile,
 // --submit-batch N sets how many dispatches tfjs queues before each GPU submit (tfjs: 15),
 // --pipelined N times PGD-7 steps with one loss read-back per N steps (src/bench/pipelined-steps.ts).
+// --host-only, last, times PGD-7 steps again with every dispatch emptied (zero workgroups): what
+// the host alone (tfjs, Dawn, the driver) spends on a step, to set against the full step.
 // --check instead compares the GPU with tfjs's CPU backend: the app's WebGPU kernels on their test
 // shapes, ResNet-20's logits and two PGD-2 training steps (the browser tests' checks, on a GPU).
 
@@ -84,14 +86,19 @@ async function main() {
   let pipelined: { steps: number; ms: number[]; imagesPerSec: number } | undefined
   if (pipelinedSteps > 0) {
     const ms = await pipelinedPgd7(model, set, plan.batch, pipelinedSteps, plan.reps)
-    const med = [...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]
-    pipelined = { steps: pipelinedSteps, ms, imagesPerSec: (plan.batch / med) * 1000 }
+    pipelined = { steps: pipelinedSteps, ms, imagesPerSec: (plan.batch / median(ms)) * 1000 }
     log(`pgd7, ${pipelinedSteps} steps per loss read-back: ${pipelined.imagesPerSec.toPrecision(3)} images/s (median of ${ms.length})`)
   }
   const profile = a.profile ? await profilePgdStep(model, firstBatch(set, plan.batch)) : undefined
   if (profile) for (const line of formatProfile(profile, 20)) log(line)
+  let hostOnly: Timing | undefined
+  if (a['host-only']) {
+    emptyDispatches()
+    hostOnly = (await runWorkloads(model, set, { ...plan, workloads: ['pgd7'] }, { log })).timings[0]
+    log(`pgd7 with every dispatch emptied (the host's share): ${hostOnly.imagesPerSec.toPrecision(3)} images/s, ${median(hostOnly.ms).toFixed(1)} ms per step`)
+  }
   disposeModel(model)
-  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile; pipelined?: typeof pipelined } = {
+  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile; pipelined?: typeof pipelined; hostOnly?: Timing } = {
     id: 'node-webgpu',
     env: 'node',
     backend: tf.getBackend(),
@@ -105,6 +112,7 @@ async function main() {
     ...(stockKernels ? { stockKernels } : {}),
     ...(profile ? { profile } : {}),
     ...(pipelined ? { pipelined } : {}),
+    ...(hostOnly ? { hostOnly } : {}),
   }
   const out = str(a, 'out', '')
   if (out) writeFileSync(out, JSON.stringify(run, null, 2))
@@ -115,6 +123,21 @@ async function main() {
   tf.removeBackend('webgpu')
   await new Promise((r) => setTimeout(r, 100))
   process.exit(0)
+}
+
+const median = (ms: number[]) => [...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]
+
+/**
+ * From here on every program tfjs records dispatches zero workgroups: the GPU does nothing (the
+ * results are garbage) while the host does all its usual work. For --host-only, after the real runs.
+ */
+function emptyDispatches(): void {
+  const b = tf.backend() as unknown as { recordAndSubmit(p: { dispatch: number[] }, ...rest: unknown[]): void }
+  const record = b.recordAndSubmit.bind(b)
+  b.recordAndSubmit = (p, ...rest) => {
+    p.dispatch = [0, 0, 0]
+    record(p, ...rest)
+  }
 }
 
 /** The browser tests' WebGPU checks, run on this machine's adapter; 0 when every one passes. */
