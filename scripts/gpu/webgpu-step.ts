@@ -155,7 +155,7 @@ async function check(weights: string, data: string, batch: number, out: string, 
     // The same bounds as test/browser/webgpu-kernels.test.ts and webgpu-engine.test.ts.
     ...kernels.fusedOps.map((r): [string, boolean] => [
       `fused ${r.name}: ran ${r.kernelRan}, max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(2)})`,
-      r.kernelRan && r.maxAbsDiff < 1e-6,
+      r.kernelRan && r.maxAbsDiff < r.tolerance,
     ]),
     ...kernels.batchNorm.map((r): [string, boolean] => [
       `fused train-mode BatchNorm, ${r.name}: ran ${r.kernelRan}, max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(2)})`,
@@ -165,7 +165,7 @@ async function check(weights: string, data: string, batch: number, out: string, 
     [`ResNet-20 logits (${batch} images): max |Δ| ${engine.logitsMaxAbsDiff.toExponential(2)} (of ${engine.logitsMaxAbs.toFixed(1)})`, engine.logitsMaxAbsDiff < 1e-3],
     [
       `attack input gradient: max |Δ| ${engine.inputGradMaxAbsDiff.toExponential(2)} (of ${engine.inputGradMaxAbs.toExponential(2)}), ${engine.inputGradKernels} kernel calls`,
-      engine.inputGradMaxAbsDiff < 1e-3 * engine.inputGradMaxAbs,
+      engine.inputGradMaxAbsDiff < 1e-3 * engine.inputGradMaxAbs && engine.inputGradKernels < 90,
     ],
     ...engine.cleanLosses.map((l, k): [string, boolean] => [
       `clean training step ${k + 1}: loss ${l.toFixed(5)} vs CPU ${engine.cpuCleanLosses[k].toFixed(5)}`,

@@ -3,8 +3,9 @@
 // stock WebGPU kernel, on random inputs over the shapes that matter (ResNet's 3x3 and 1x1 filters,
 // strides 1 and 2, 'same', 'valid' and explicit padding, odd image sizes, chunk boundaries) and
 // one the chunked kernel hands back to the stock one (output channels not a multiple of 4). And
-// the fused SGD update, the fused elementwise kernels of the attack gradient and PGD's fused
-// update against their op-by-op paths on the CPU backend; the fused train-mode BatchNorm against
+// the fused SGD update, the fused kernels of the attack gradient (elementwise, and the transposed
+// convolutions with their ReLU gradients) and PGD's fused update against their op-by-op paths on
+// the CPU backend; the fused train-mode BatchNorm against
 // plain tfjs ops and autodiff on the CPU backend.
 
 import * as tf from '@tensorflow/tfjs-core'
@@ -14,7 +15,10 @@ import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '
 import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../core/attacks/linf'
 import { BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL } from '../core/model/batchnorm-fused'
 import { BN_EPS, BN_MOMENTUM } from '../core/model/resnet'
-import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, RELU_GRAD_KERNEL, reluGrad } from '../core/model/fused-ops'
+import {
+  ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, CONV_INPUT_GRAD_RELU_KERNEL, convInputGradRelu, MEAN_RELU_GRAD_KERNEL, meanReluGrad,
+  normalize, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, reluGrad, SOFTMAX_XENT_GRAD_KERNEL, softmaxXentGrad,
+} from '../core/model/fused-ops'
 import { createRng } from '../core/rng'
 import { Sgd, SGD_MOMENTUM_KERNEL } from '../core/train/sgd'
 import { startBackend, type StartedBackend } from './backend'
@@ -52,12 +56,13 @@ export interface SgdCheck {
   maxAbsChange: number // how far the steps moved the parameters, for scale
 }
 
-/** One fused elementwise kernel (or PGD's update) on WebGPU against its op path on the CPU backend. */
+/** One fused kernel (or PGD's update) on WebGPU against its op path on the CPU backend. */
 export interface FusedOpRow {
   name: string
   kernelRan: boolean // the WebGPU profile lists the fused kernel
   maxAbsDiff: number
   maxAbs: number // of the CPU result
+  tolerance: number // on maxAbsDiff: 1e-6 for elementwise arithmetic, relative where a kernel sums
 }
 
 export interface WebGpuKernelCheck {
@@ -115,7 +120,7 @@ function edgy(seed: number): tf.Tensor4D {
 }
 
 /** The fused ops, a PGD-3 run and BatchNorm folding on fixed inputs, on the active backend (fused where registered). */
-async function fusedOps(): Promise<{ name: string; kernel: string; values: Float32Array; ran: boolean }[]> {
+async function fusedOps(): Promise<{ name: string; kernel: string; values: Float32Array; ran: boolean; sums: boolean }[]> {
   const [a, b, c, x] = [edgy(301), edgy(302), edgy(303), tf.tensor4d(random(480, 304).map((v) => 0.5 + 0.5 * v), FUSED_SHAPE)]
   // A forward whose input gradient is fixed: PGD's update alone (the sign, the ball, [0, 1]).
   const labels = tf.tensor1d([0, 1], 'int32') // unused by this gradient
@@ -124,7 +129,14 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
   const [bigA, bigB] = [big(309), big(310)]
   const bn = { gamma: channel(305), beta: channel(306), mean: channel(307), variance: channel(308, true) }
   const fwd: Forward = Object.assign(() => { throw new Error('not used') }, { inputGrad: () => tf.mul(a, 1) as tf.Tensor4D })
-  const cases: [string, string, () => tf.Tensor][] = [
+  // A transposed conv back into FUSED_SHAPE (W = 6: a thread's two columns, the second past the
+  // edge where W is odd after stride 2), from a 3x3 conv of stride 1 and of stride 2.
+  const filter = tf.tensor4d(random(3 * 3 * 8 * 12, 311), [3, 3, 8, 12])
+  const [dy1, dy2] = [tf.tensor4d(random(2 * 5 * 6 * 12, 312), [2, 5, 6, 12]), tf.tensor4d(random(2 * 3 * 3 * 12, 313), [2, 3, 3, 12])]
+  const [dMean, count] = [tf.tensor2d(random(16, 314).map((v) => 30 * v), [2, 8]), tf.scalar(30)]
+  const logits = tf.tensor2d(random(50, 315).map((v) => 6 * v), [5, 10])
+  const labels5 = tf.tensor1d([3, 0, 9, 1, 7], 'int32')
+  const cases: [string, string, () => tf.Tensor, boolean?][] = [
     ['relu(a + b)', ADD_RELU_KERNEL, () => addRelu(a, b)],
     ['dy · [y > 0]', RELU_GRAD_KERNEL, () => reluGrad(a, b)],
     ['(a + b) · [y > 0]', ADD_RELU_GRAD_KERNEL, () => addReluGrad(a, b, c)],
@@ -133,15 +145,20 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
     ['folded shift', FOLD_SHIFT_KERNEL, () => tf.tidy(() => foldBn(a, bn, BN_EPS).shift)],
     // 81,920 workgroups of 64: more than one dispatch dimension holds (65,535), as at batch 320+.
     ['relu(a + b), 5.2M elements', ADD_RELU_KERNEL, () => addRelu(bigA, bigB)],
+    ['conv input gradient · [y > 0]', CONV_INPUT_GRAD_RELU_KERNEL, () => convInputGradRelu(dy1, filter, c, 1, 1), true],
+    ['(conv input gradient, stride 2, + residual) · [y > 0]', CONV_INPUT_GRAD_RELU_KERNEL, () => convInputGradRelu(dy2, filter, c, 2, 1, a), true],
+    ['mean gradient · [y > 0]', MEAN_RELU_GRAD_KERNEL, () => meanReluGrad(dMean, c, count)],
+    ['softmax − onehot', SOFTMAX_XENT_GRAD_KERNEL, () => softmaxXentGrad(logits, labels5), true],
+    ['(x − mean)/std', NORMALIZE_KERNEL, () => normalize(x, bn.beta, bn.variance)],
   ]
   const out = []
-  for (const [name, kernel, run] of cases) {
+  for (const [name, kernel, run, sums] of cases) {
     const info = await tf.profile(() => tf.dispose(run()))
     const t = run()
-    out.push({ name, kernel, values: (await t.data()) as Float32Array, ran: info.kernelNames.includes(kernel) })
+    out.push({ name, kernel, values: (await t.data()) as Float32Array, ran: info.kernelNames.includes(kernel), sums: sums ?? false })
     t.dispose()
   }
-  tf.dispose([a, b, c, x, labels, bigA, bigB, ...Object.values(bn)])
+  tf.dispose([a, b, c, x, labels, bigA, bigB, ...Object.values(bn), filter, dy1, dy2, dMean, count, logits, labels5])
   return out
 }
 
@@ -230,6 +247,7 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
     kernelRan: r.ran,
     maxAbsDiff: maxAbsDiff(r.values, fusedRef[k].values),
     maxAbs: maxAbs(fusedRef[k].values),
+    tolerance: r.sums ? 1e-5 * Math.max(1, maxAbs(fusedRef[k].values)) : 1e-6,
   }))
   const bn = await batchNormCase(true)
   const batchNorm = BN_NAMES.map((name, k) => ({
@@ -237,6 +255,7 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
     kernelRan: bn.ran,
     maxAbsDiff: maxAbsDiff(bn.values[k], bnRef.values[k]),
     maxAbs: maxAbs(bnRef.values[k]),
+    tolerance: 1e-5 * Math.max(1, maxAbs(bnRef.values[k])),
   }))
   return { started, rows, sgd, fusedOps: fusedOpRows, batchNorm, numTensorsLeaked: tf.memory().numTensors - before }
 }

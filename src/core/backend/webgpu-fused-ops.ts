@@ -38,3 +38,27 @@ export const pgdStepWebGpu = elementwise(['xa', 'g', 'lo', 'hi'], 'advtunePgdSte
   let s = select(0.0, 1.0, g0 > 0.0) - select(0.0, 1.0, g0 < 0.0);
   let v = min(max(xa[index] + s * uniforms.stepSize, lo[index]), hi[index]);
   result[index] = clamp(v, 0.0, 1.0);`, 'stepSize : f32,', (attrs) => [attrs.stepSize as number])
+
+// The mean over H and W taken back: dy [B, C] / (H·W) at every position of y [B, H, W, C], then
+// through the ReLU. The op path's div, step and mul (input-gradient.ts) in one dispatch.
+export const meanReluGradWebGpu = elementwise(['y', 'dy'], 'advtuneMeanReluGrad', `
+  let C = uniforms.yShape[3];
+  let b = index / (uniforms.yShape[1] * uniforms.yShape[2] * C);
+  result[index] = dy[b * C + index % C] / uniforms.count * select(0.0, 1.0, y[index] > 0.0);`, 'count : f32,', (attrs) => [attrs.count as number])
+
+// softmax − onehot per row of logits [B, K]: every thread takes its row's max and Σ exp (K = 10),
+// where the op path runs Softmax, OneHot and Sub.
+export const softmaxXentGradWebGpu = elementwise(['logits', 'labels'], 'advtuneSoftmaxXentGrad', `
+  let K = uniforms.logitsShape[1];
+  let row = index / K;
+  let base = row * K;
+  var m = logits[base];
+  for (var j = 1; j < K; j = j + 1) { m = max(m, logits[base + j]); }
+  var s = 0.0;
+  for (var j = 0; j < K; j = j + 1) { s = s + exp(logits[base + j] - m); }
+  result[index] = exp(logits[index] - m) / s - select(0.0, 1.0, labels[row] == index - base);`)
+
+// (x − mean)/std per channel (the last axis): the input normalisation, Sub and RealDiv in one.
+export const normalizeWebGpu = elementwise(['x', 'mu', 'sigma'], 'advtuneNormalize', `
+  let c = index % uniforms.xShape[3];
+  result[index] = (x[index] - mu[c]) / sigma[c];`)

@@ -10,7 +10,7 @@ export interface Program {
   outputComponent?: number
   outputShape: number[]
   shaderKey: string
-  dispatchLayout: { x: number[] }
+  dispatchLayout: { x: number[]; y?: number[]; z?: number[] }
   dispatch: [number, number, number]
   workgroupSize: [number, number, number]
   uniforms?: string

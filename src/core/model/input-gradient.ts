@@ -2,16 +2,18 @@
 // network with BatchNorm folded (foldBatchNorm), written out by hand: what PGD takes 7-20 times
 // per batch. Through tfjs's tape the same gradient costs ~380 kernel calls per ResNet-20 pass
 // (Identity, Reshape and Cast for every add, the tape's bookkeeping, a two-kernel ReLU gradient);
-// here ~90 on WebGPU, where every call is a dispatch and the step is bound by them.
+// here ~160 on the op path and ~80 on WebGPU, where every call is a dispatch and the step is
+// bound by them.
 //
-// On backends that register advtune's fused elementwise kernels (WebGPU) the convs also take
-// their shift and ReLU in-kernel and the softmax is one kernel. Everywhere else these are the
-// very ops the tape runs, in the same order: on CPU and WASM the result is bit-identical to
-// tf.grad of forward(m, x, 'eval', undefined, folding) (test/core/model/input-gradient.test.ts).
+// On backends that register advtune's fused kernels (WebGPU) the convs also take their shift and
+// ReLU in-kernel, each transposed conv its ReLU gradient (fused-ops.ts), and the normalisation,
+// softmax gradient and pool gradient are one kernel each. Everywhere else these are the very ops
+// the tape runs, in the same order: on CPU and WASM the result is bit-identical to tf.grad of
+// forward(m, x, 'eval', undefined, folding) (test/core/model/input-gradient.test.ts).
 
 import * as tf from '@tensorflow/tfjs-core'
 import { blockShape } from './spec'
-import { addRelu, addReluGrad, reluGrad, RELU_GRAD_KERNEL } from './fused-ops'
+import { addRelu, convInputGradRelu, meanReluGrad, normalize, RELU_GRAD_KERNEL, softmaxXentGrad } from './fused-ops'
 import { foldingScalar, modelVar, PAD, shortcutKey, type Folding, type FoldedConv, type Model } from './resnet'
 
 /** What the backward needs of one residual block's forward. */
@@ -49,7 +51,7 @@ export function inputGradient(m: Model, f: Folding, x: tf.Tensor4D, y: tf.Tensor
     }
     // Forward, keeping what the backward needs.
     const stem = conv('conv1')
-    let h = convShift(tf.div(tf.sub(x, f.mean), f.std) as tf.Tensor4D, stem, 1, true, fuse)
+    let h = convShift(normalize(x, f.mean, f.std), stem, 1, true, fuse)
     const blocks: BlockTape[] = []
     for (let s = 0; s < 3; s++)
       for (let b = 0; b < m.spec.blocksPerStage; b++) {
@@ -62,23 +64,20 @@ export function inputGradient(m: Model, f: Folding, x: tf.Tensor4D, y: tf.Tensor
         h = addRelu(o, t.shortcut ? (tf.conv2d(h, t.shortcut, 2, 'valid') as tf.Tensor4D) : h)
         blocks.push(t)
       }
-    const [B, H, W, C] = h.shape
+    const [, H, W] = h.shape
     const weight = modelVar(m, 'linear.weight') as tf.Tensor2D
-    const logits = tf.add(tf.matMul(tf.mean(h, [1, 2]) as tf.Tensor2D, weight), modelVar(m, 'linear.bias')) as tf.Tensor2D
+    const [pooled, bias] = [tf.mean(h, [1, 2]) as tf.Tensor2D, modelVar(m, 'linear.bias') as tf.Tensor1D]
+    const logits = (fuse ? tf.fused.matMul({ a: pooled, b: weight, bias }) : tf.add(tf.matMul(pooled, weight), bias)) as tf.Tensor2D
 
-    // Backward. Cross-entropy summed over images: dlogits = softmax − onehot (the tape's
-    // logSoftmax gradient, exp(logSoftmax) − onehot, exactly).
-    const probs = fuse ? tf.softmax(logits) : tf.exp(tf.logSoftmax(logits))
-    const dLogits = tf.sub(probs, tf.oneHot(y, logits.shape[1]))
-    const dPooled = tf.reshape(tf.matMul(dLogits, weight, false, true), [B, 1, 1, C])
+    // Backward. Cross-entropy summed over images: dlogits = softmax − onehot.
+    const dPooled = tf.matMul(softmaxXentGrad(logits, y), weight, false, true) as tf.Tensor2D
     // The mean over H·W spreads dPooled/(H·W) over every position (H·W = 64: exact).
-    let dz = reluGrad(tf.div(dPooled, foldingScalar(f, H * W)) as tf.Tensor4D, h) // broadcasts: the op path
+    let dz = meanReluGrad(dPooled, h, foldingScalar(f, H * W))
     for (let i = blocks.length - 1; i >= 0; i--) {
       const t = blocks[i]
-      const dPre1 = reluGrad(convInputGrad(dz, t.conv2.filter, t.o1.shape, 1, PAD), t.o1)
-      const dMain = convInputGrad(dPre1, t.conv1.filter, t.input.shape, t.stride, PAD)
+      const dPre1 = convInputGradRelu(dz, t.conv2.filter, t.o1, 1, PAD)
       const dShort = t.shortcut ? convInputGrad(dz, t.shortcut, t.input.shape, 2, 'valid') : dz
-      dz = addReluGrad(dMain, dShort, t.input) // the block's input is the ReLU output before it
+      dz = convInputGradRelu(dPre1, t.conv1.filter, t.input, t.stride, PAD, dShort) // the block's input is the ReLU output before it
     }
     return tf.div(convInputGrad(dz, stem.filter, x.shape, 1, PAD), f.std) as tf.Tensor4D
   })
