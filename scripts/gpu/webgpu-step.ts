@@ -56,7 +56,11 @@ async function main() {
   if (!adapter) return process.exit(2)
   if (a['require-hardware'] && adapter.fallback) return process.exit(3)
   if (a.probe) return process.exit(0)
-  if (a.check) return process.exit(await check(str(a, 'weights', ''), str(a, 'data', ''), num(a, 'batch', 8), str(a, 'out', ''), log))
+  if (a.check) {
+    const code = await check(str(a, 'weights', ''), str(a, 'data', ''), num(a, 'batch', 8), str(a, 'out', ''), log)
+    await releaseWebGpu()
+    return process.exit(code)
+  }
 
   const plan = { batch: num(a, 'batch', 128), warmup: num(a, 'warmup', 1), reps: num(a, 'reps', 5), workloads: list(a, 'workloads', WORKLOADS) as WorkloadName[] }
   const t0 = performance.now()
@@ -118,11 +122,15 @@ async function main() {
   if (out) writeFileSync(out, JSON.stringify(run, null, 2))
   for (const t of r.timings) log(`${t.workload}: ${t.imagesPerSec.toPrecision(3)} images/s (median of ${t.ms.length}, batch ${t.batch})`)
   for (const t of stockKernels ?? []) log(`${t.workload} on tfjs's own kernels: ${t.imagesPerSec.toPrecision(3)} images/s`)
-  // Dawn keeps the event loop alive after the work is done, and tearing it down at exit with the
-  // device still alive crashes (SIGSEGV): release the backend (which destroys the device) first.
-  tf.removeBackend('webgpu')
-  await new Promise((r) => setTimeout(r, 100))
+  await releaseWebGpu()
   process.exit(0)
+}
+
+// Dawn keeps the event loop alive after the work is done, and tearing it down at exit with the
+// device still alive crashes (SIGSEGV): release the backend (which destroys the device) first.
+async function releaseWebGpu(): Promise<void> {
+  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu')
+  await new Promise((r) => setTimeout(r, 100))
 }
 
 const median = (ms: number[]) => [...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]
@@ -151,7 +159,10 @@ async function check(weights: string, data: string, batch: number, out: string, 
       `weight gradient, ${r.name}: max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(1)}), ${r.chunked ? 'chunked' : 'stock'}`,
       r.maxAbsDiff < 1e-4 * Math.max(1, r.maxAbs),
     ]),
-    [`fused SGD: ran ${kernels.sgd.fusedKernelRan}, max |Δ| ${kernels.sgd.maxAbsDiff.toExponential(2)}`, kernels.sgd.fusedKernelRan && kernels.sgd.maxAbsDiff < 1e-6],
+    [
+      `fused SGD: ran ${kernels.sgd.fusedKernelRan}, ${kernels.sgd.inPlaceDispatches} in place, shared data kept ${kernels.sgd.sharedUnchanged}, max |Δ| ${kernels.sgd.maxAbsDiff.toExponential(2)}`,
+      kernels.sgd.fusedKernelRan && kernels.sgd.inPlaceDispatches === 5 && kernels.sgd.sharedUnchanged && kernels.sgd.maxAbsDiff < 1e-6,
+    ],
     // The same bounds as test/browser/webgpu-kernels.test.ts and webgpu-engine.test.ts.
     ...kernels.fusedOps.map((r): [string, boolean] => [
       `fused ${r.name}: ran ${r.kernelRan}, max |Δ| ${r.maxAbsDiff.toExponential(2)} (of ${r.maxAbs.toFixed(2)})`,
@@ -172,8 +183,9 @@ async function check(weights: string, data: string, batch: number, out: string, 
       Math.abs(l - engine.cpuCleanLosses[k]) < 1e-3 * Math.max(1, Math.abs(engine.cpuCleanLosses[k])),
     ]),
     [
-      `clean step: ${engine.cleanStepKernels.length} kernel calls (CPU op paths ${engine.cpuCleanStepKernels}), fused BatchNorm, SGD and running averages taken`,
-      ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningAverage'].every((k) => engine.cleanStepKernels.includes(k)) &&
+      `clean step: ${engine.cleanStepKernels.length} kernel calls (CPU op paths ${engine.cpuCleanStepKernels}), ${engine.cleanStepInPlace} in place, fused BatchNorm, SGD and running averages taken`,
+      ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningStats'].every((k) => engine.cleanStepKernels.includes(k)) &&
+        engine.cleanStepInPlace === 59 + 19 &&
         engine.cleanStepKernels.length < engine.cpuCleanStepKernels / 2,
     ],
     [`tensors after steps 1 and 2: ${engine.numTensors.join(', ')}`, engine.numTensors[0] === engine.numTensors[1]],

@@ -12,6 +12,7 @@ import { disposeModel, forward, type Model } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
 import { createRng } from '../core/rng'
 import type { StateDict } from '../core/tensors'
+import { inPlaceCalls } from '../core/backend/webgpu-in-place'
 import { frozenForward } from '../core/train/evaluate'
 import { trainStep, type Stepper } from '../core/train/finetune'
 import { Sgd } from '../core/train/sgd'
@@ -31,9 +32,10 @@ export interface EngineCheck {
   inputGradKernels: number // kernel calls it took on the backend under test (fused where registered)
   losses: number[] // the two PGD-2 training steps on the backend under test
   cpuLosses: number[] // the same two steps (same seeds) on the CPU backend
-  cleanLosses: number[] // two clean training steps from the pretrained weights, backend under test
+  cleanLosses: number[] // three clean training steps from the pretrained weights, backend under test
   cpuCleanLosses: number[] // the same on the CPU backend
   cleanStepKernels: string[] // the second clean step's kernel calls by name, backend under test
+  cleanStepInPlace: number // of its dispatches, those that updated tensors in place (SGD, running statistics)
   cpuCleanStepKernels: number // how many the CPU backend (op paths) took for it
   weightChange: number // max |Δ| over all trainable weights after the two steps
   numTensors: number[] // after step 1 and after step 2
@@ -68,7 +70,7 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   s.sgd.dispose()
   disposeModel(model)
   const clean = await cleanSteps(dict, batch)
-  return { values, grad, losses, cleanLosses: clean.losses, cleanStepKernels: clean.kernels, numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
+  return { values, grad, losses, cleanLosses: clean.losses, cleanStepKernels: clean.kernels, cleanStepInPlace: clean.inPlace, numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
 }
 
 /** The attack's input gradient (frozenForward's, written by hand) on the batch, and its kernel count. */
@@ -83,16 +85,23 @@ async function inputGrad(model: Model, batch: HostBatch): Promise<{ values: Floa
   return { values, kernels }
 }
 
-/** Two clean training steps (no attack) on a fresh copy of the model: their losses, and the second's kernels. */
-async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<{ losses: number[]; kernels: string[] }> {
+/**
+ * Three clean training steps (no attack) on a fresh copy of the model: their losses, the second's
+ * kernels and how many of its dispatches updated in place. The third's loss is of the weights
+ * that the second's (fused, in-place where WebGPU) update made.
+ */
+async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<{ losses: number[]; kernels: string[]; inPlace: number }> {
   const model = modelFromStateDict(dict)
   const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
   const losses = [await trainStep(s, batch, CLEAN, 0.05)]
   // The second step: the first made SGD's momentum buffers, which the fused update needs.
+  const before = inPlaceCalls.count
   const info = await tf.profile(async () => void losses.push(await trainStep(s, batch, CLEAN, 0.05)))
+  const inPlace = inPlaceCalls.count - before
+  losses.push(await trainStep(s, batch, CLEAN, 0.05))
   s.sgd.dispose()
   disposeModel(model)
-  return { losses, kernels: info.kernels.map((k) => k.name) }
+  return { losses, kernels: info.kernels.map((k) => k.name), inPlace }
 }
 
 export async function engineCheck(name: BenchBackend, dict: StateDict, set: CifarSet, batch: number): Promise<EngineCheck> {
@@ -113,6 +122,7 @@ export async function engineCheck(name: BenchBackend, dict: StateDict, set: Cifa
     cleanLosses: got.cleanLosses,
     cpuCleanLosses: ref.cleanLosses,
     cleanStepKernels: got.cleanStepKernels,
+    cleanStepInPlace: got.cleanStepInPlace,
     cpuCleanStepKernels: ref.cleanStepKernels.length,
     weightChange: got.weightChange,
     numTensors: got.numTensors,

@@ -11,9 +11,12 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core'
 import { chunking, filterGradCalls } from '../core/backend/webgpu-conv-filter-grad'
+import { inPlaceCalls } from '../core/backend/webgpu-in-place'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
 import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../core/attacks/linf'
-import { BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL } from '../core/model/batchnorm-fused'
+import {
+  BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL, updateRunningStatsOf,
+} from '../core/model/batchnorm-fused'
 import { BN_EPS, BN_MOMENTUM } from '../core/model/resnet'
 import {
   ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, CONV_INPUT_GRAD_RELU_KERNEL, convInputGradRelu, MEAN_RELU_GRAD_KERNEL, meanReluGrad,
@@ -52,6 +55,8 @@ export interface FilterGradRow {
 
 export interface SgdCheck {
   fusedKernelRan: boolean // the second step's profile lists the fused kernel
+  inPlaceDispatches: number // of the fused updates, those that wrote in place (5: all but one shared parameter's)
+  sharedUnchanged: boolean // a tensor sharing a parameter's data kept its values through the update
   maxAbsDiff: number // parameters after three steps, fused on WebGPU against the CPU backend
   maxAbsChange: number // how far the steps moved the parameters, for scale
 }
@@ -76,23 +81,32 @@ export interface WebGpuKernelCheck {
 
 const SGD_SHAPES = [[3, 3, 4, 8], [8], [64, 10]]
 
-/** Three SGD steps (momentum 0.9, weight decay 5e-4) on fixed parameters and gradients. */
-async function sgdSteps(profileStep = -1): Promise<{ values: Float32Array[]; kernels: string[] }> {
+/**
+ * Three SGD steps (momentum 0.9, weight decay 5e-4) on fixed parameters and gradients. In step 1
+ * another tensor shares the first parameter's data, so that update may not write in place.
+ */
+async function sgdSteps(profileStep = -1): Promise<{ values: Float32Array[]; kernels: string[]; inPlace: number; sharedUnchanged: boolean }> {
   const initial = SGD_SHAPES.map((s, k) => tf.tensor(random(s.reduce((a, b) => a * b), 100 + k), s))
   const params = initial.map((t, k) => tf.variable(t, true, `p${k}`))
   tf.dispose(initial)
   const sgd = new Sgd(params, 0.9, 5e-4)
   let kernels: string[] = []
+  let sharedUnchanged = false
+  const before = inPlaceCalls.count
   for (let step = 0; step < 3; step++) {
     const grads = Object.fromEntries(params.map((p, k) => [p.name, tf.tensor(random(p.size, 200 + 10 * step + k), p.shape)]))
+    const shared = step === 1 ? params[0].clone() : null // clone shares the data
+    const old = shared ? ((await shared.data()) as Float32Array).slice() : null
+    if (step === 2) await Promise.all(params.map((p) => p.data())) // tfjs now holds CPU copies, which the update must drop
     if (step === profileStep) kernels = (await tf.profile(() => sgd.step(grads, 0.05 * (step + 1)))).kernelNames
     else sgd.step(grads, 0.05 * (step + 1))
-    tf.dispose(Object.values(grads))
+    if (shared) sharedUnchanged = maxAbsDiff((await shared.data()) as Float32Array, old!) === 0
+    tf.dispose([...Object.values(grads), ...(shared ? [shared] : [])])
   }
   const values = await Promise.all(params.map(async (p) => (await p.data()) as Float32Array))
   sgd.dispose()
   tf.dispose(params)
-  return { values, kernels }
+  return { values, kernels, inPlace: inPlaceCalls.count - before, sharedUnchanged }
 }
 
 function random(n: number, seed: number): Float32Array {
@@ -163,14 +177,14 @@ async function fusedOps(): Promise<{ name: string; kernel: string; values: Float
 }
 
 const BN_SHAPE: [number, number, number, number] = [3, 5, 6, 8]
-const BN_NAMES = ['y', 'batch mean', 'batch variance', 'dx', 'dγ', 'dβ', 'd residual', 'running variance']
+const BN_NAMES = ['y', 'batch mean', 'batch variance', 'dx', 'dγ', 'dβ', 'd residual', 'running variance', 'running mean and variance, in place']
 
 /**
  * relu(BatchNorm(x) + r) in train mode and its gradients (of Σ y·w) for inputs x, γ, β, r. On
  * the CPU: plain tfjs ops and tfjs's autodiff, an independent reference; on WebGPU: the fused
  * kernels. Also the running-variance update from the batch variance.
  */
-async function batchNormCase(fused: boolean): Promise<{ values: Float32Array[]; ran: boolean }> {
+async function batchNormCase(fused: boolean): Promise<{ values: Float32Array[]; ran: boolean; pairInPlace: boolean }> {
   const n = BN_SHAPE.reduce((a, b) => a * b)
   const x = tf.tensor4d(random(n, 401).map((v, i) => 3 * v + (i % 8)), BN_SHAPE) // channels of different means
   const r = tf.tensor4d(random(n, 402), BN_SHAPE)
@@ -200,8 +214,21 @@ async function batchNormCase(fused: boolean): Promise<{ values: Float32Array[]; 
   const ran = [BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_DX_KERNEL, RUNNING_AVERAGE_KERNEL].every((k) => info.kernelNames.includes(k))
   const outs = run()
   const values = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array))
-  tf.dispose([...outs, ...stats, x, r, w, gamma, beta, running])
-  return { values, ran }
+  // Both running statistics updated twice from the batch's, as updateRunningStats does (in
+  // place on WebGPU: variables that own their data, read once so tfjs holds CPU copies).
+  const owned = (t: tf.Tensor) => {
+    const v = tf.variable(t, false)
+    t.dispose()
+    return v
+  }
+  const [rm, rv] = [owned(tf.zeros([8])), owned(tf.tensor1d(random(8, 407).map((v) => 1 + 0.5 * v)))]
+  await Promise.all([rm.data(), rv.data()])
+  const inPlaceBefore = inPlaceCalls.count
+  for (let k = 0; k < 2; k++) tf.tidy(() => updateRunningStatsOf(rm, rv, stats[0], stats[1], BN_MOMENTUM, n / 8 / (n / 8 - 1), (v) => tf.scalar(v)))
+  const pairInPlace = inPlaceCalls.count - inPlaceBefore === 2
+  values.push(Float32Array.from([...((await rm.data()) as Float32Array), ...((await rv.data()) as Float32Array)]))
+  tf.dispose([...outs, ...stats, x, r, w, gamma, beta, running, rm, rv])
+  return { values, ran, pairInPlace }
 }
 
 export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
@@ -239,6 +266,8 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
   const initial = SGD_SHAPES.map((s, k) => random(s.reduce((a, b) => a * b), 100 + k))
   const sgd: SgdCheck = {
     fusedKernelRan: fused.kernels.includes(SGD_MOMENTUM_KERNEL),
+    inPlaceDispatches: fused.inPlace,
+    sharedUnchanged: fused.sharedUnchanged,
     maxAbsDiff: Math.max(...fused.values.map((v, k) => maxAbsDiff(v, sgdRef.values[k]))),
     maxAbsChange: Math.max(...sgdRef.values.map((v, k) => maxAbsDiff(v, initial[k]))),
   }
@@ -252,7 +281,7 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
   const bn = await batchNormCase(true)
   const batchNorm = BN_NAMES.map((name, k) => ({
     name,
-    kernelRan: bn.ran,
+    kernelRan: k === BN_NAMES.length - 1 ? bn.pairInPlace : bn.ran,
     maxAbsDiff: maxAbsDiff(bn.values[k], bnRef.values[k]),
     maxAbs: maxAbs(bnRef.values[k]),
     tolerance: 1e-5 * Math.max(1, maxAbs(bnRef.values[k])),

@@ -37,11 +37,12 @@ describe('engine on the WebGPU backend (headless Chromium)', () => {
       expect(Math.abs(loss - r.cpuLosses[k])).toBeLessThan(1e-2 * Math.max(1, Math.abs(r.cpuLosses[k])))
     }
     // Clean steps have no sign to flip: the training arithmetic alone, to float noise.
-    expect(r.cleanLosses).toHaveLength(2)
+    expect(r.cleanLosses).toHaveLength(3) // the third after the second's in-place update
     for (const [k, loss] of r.cleanLosses.entries()) expect(Math.abs(loss - r.cpuCleanLosses[k])).toBeLessThan(1e-4 * Math.max(1, Math.abs(r.cpuCleanLosses[k])))
     // ...taken through the fused kernels (BatchNorm+ReLU, the SGD update, the running averages):
     // 513 kernel calls per step on SwiftShader, against the CPU backend's 1,385 on the op paths.
-    for (const k of ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningAverage']) expect(r.cleanStepKernels).toContain(k)
+    for (const k of ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningStats']) expect(r.cleanStepKernels).toContain(k)
+    expect(r.cleanStepInPlace).toBe(59 + 19) // every parameter's update and every BatchNorm's running statistics
     expect(r.cleanStepKernels.length).toBeLessThan(r.cpuCleanStepKernels / 2)
     expect(r.weightChange).toBeGreaterThan(1e-4)
     expect(r.numTensors[1]).toBe(r.numTensors[0])

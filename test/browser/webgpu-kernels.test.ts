@@ -28,6 +28,10 @@ describe('WebGPU training kernels (headless Chromium)', () => {
     expect(byName['stage 1, many chunks'].chunks).toBeGreaterThan(8) // chunk boundaries really crossed
     // The fused SGD update: really taken, and the CPU's parameters after three steps (two fused).
     expect(r.sgd.fusedKernelRan).toBe(true)
+    // In place where a parameter owns its data (5 of the 6 fused updates), and never where another
+    // tensor shares it: that tensor keeps its values.
+    expect(r.sgd.inPlaceDispatches).toBe(5)
+    expect(r.sgd.sharedUnchanged).toBe(true)
     expect(r.sgd.maxAbsChange).toBeGreaterThan(0.01)
     expect(r.sgd.maxAbsDiff).toBeLessThan(1e-6)
     // The attack's fused kernels and BatchNorm folding: taken, and the CPU op path's values (the
@@ -44,7 +48,7 @@ describe('WebGPU training kernels (headless Chromium)', () => {
     }
     // Train-mode BatchNorm+ReLU(+residual), fused, against plain ops and autodiff on the CPU:
     // its output, batch statistics, all four gradients and the running-variance update.
-    expect(r.batchNorm).toHaveLength(8)
+    expect(r.batchNorm).toHaveLength(9) // the last: both running statistics, updated in place
     for (const row of r.batchNorm) {
       expect(row.kernelRan, row.name).toBe(true)
       expect(row.maxAbs, row.name).toBeGreaterThan(0.1)

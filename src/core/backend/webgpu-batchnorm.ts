@@ -4,6 +4,7 @@
 // The arithmetic and its order follow resnet.ts's batchNorm; only the order of the sums differs.
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import { dispatchInPlace, ownsData } from './webgpu-in-place'
 import { ElementwiseProgram, type Program, type Uniform, type WebGpuRunner } from './webgpu-program'
 
 const REDUCE_WORKGROUP = 256
@@ -128,4 +129,20 @@ export const runningAverageWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
   const program = new ElementwiseProgram(['running', 'batch'], 'keep : f32, momentum : f32, scale : f32,', 'advtuneRunningAverage',
     'result[index] = running[index] * uniforms.keep + (batch[index] * uniforms.scale) * uniforms.momentum;', running.shape)
   return (backend as unknown as WebGpuRunner).runWebGPUProgram(program, [running, batch], 'float32', [f32(1 - momentum), f32(momentum), f32(scale)])
+}
+
+/** Both running statistics of a BatchNorm, in one in-place dispatch where they own their buffers. */
+export const runningStatsWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { runningMean, runningVar, mean, variance } = inputs as Inputs
+  const { momentum, scale } = attrs as unknown as { momentum: number; scale: number }
+  if (ownsData(backend, runningMean) && ownsData(backend, runningVar)) {
+    // runningAverageWebGpu's arithmetic; the mean's scale of 1 is left out (x·1 = x exactly).
+    dispatchInPlace(backend, 'advtuneRunningStatsInPlace', { runningMean, runningVar }, { mean, variance }, { keep: 1 - momentum, momentum, scale }, runningMean.shape[0], `
+      runningMean[i] = runningMean[i] * u.keep + mean[i] * u.momentum;
+      runningVar[i] = runningVar[i] * u.keep + (variance[i] * u.scale) * u.momentum;`)
+    return []
+  }
+  const average = (running: TensorInfo, batch: TensorInfo, s: number) =>
+    runningAverageWebGpu({ inputs: { running, batch }, backend, attrs: { momentum, scale: s } }) as TensorInfo
+  return [average(runningMean, mean, 1), average(runningVar, variance, scale)]
 }

@@ -8,11 +8,11 @@ import '@tensorflow/tfjs-backend-webgpu' // registers the stock kernel we wrap
 import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
 import { PGD_STEP_KERNEL } from '../attacks/linf'
-import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, RUNNING_AVERAGE_KERNEL } from '../model/batchnorm-fused'
+import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, RUNNING_AVERAGE_KERNEL, RUNNING_STATS_KERNEL } from '../model/batchnorm-fused'
 import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, CONV_INPUT_GRAD_RELU_KERNEL, MEAN_RELU_GRAD_KERNEL, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, SOFTMAX_XENT_GRAD_KERNEL } from '../model/fused-ops'
 import { SGD_MOMENTUM_KERNEL } from '../train/sgd'
 import { makeConv2DBackpropFilter } from './webgpu-conv-filter-grad'
-import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, foldFilterWebGpu, foldShiftWebGpu, runningAverageWebGpu } from './webgpu-batchnorm'
+import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, foldFilterWebGpu, foldShiftWebGpu, runningAverageWebGpu, runningStatsWebGpu } from './webgpu-batchnorm'
 import { convInputGradReluWebGpu } from './webgpu-conv-input-grad'
 import { addReluGradWebGpu, addReluWebGpu, meanReluGradWebGpu, normalizeWebGpu, pgdStepWebGpu, reluGradWebGpu, softmaxXentGradWebGpu } from './webgpu-fused-ops'
 import { sgdMomentumWebGpu } from './webgpu-sgd'
@@ -36,6 +36,7 @@ const ADDED: [string, KernelFunc][] = [
   [BN_DGAMMA_KERNEL, bnDGammaWebGpu],
   [BN_DX_KERNEL, bnDxWebGpu],
   [RUNNING_AVERAGE_KERNEL, runningAverageWebGpu],
+  [RUNNING_STATS_KERNEL, runningStatsWebGpu],
   [FOLD_FILTER_KERNEL, foldFilterWebGpu],
   [FOLD_SHIFT_KERNEL, foldShiftWebGpu],
 ]

@@ -1,10 +1,14 @@
-// SGD with momentum and weight decay as two WebGPU programs per parameter instead of six tfjs
+// SGD with momentum and weight decay as one WebGPU dispatch per parameter instead of six tfjs
 // ops (mul, add, mul, add, mul, sub): on a GPU a ResNet-20 step is bound by how many kernels it
 // dispatches, not by their arithmetic (bench/RESULTS.md), and the update is 59 parameters × 6.
-// The same arithmetic, in the same order, as Sgd's op-by-op path (src/core/train/sgd.ts):
+// In place where the parameter and its momentum buffer own their buffers (webgpu-in-place.ts),
+// else two programs with fresh outputs. The same arithmetic, in the same order, as Sgd's op-by-op
+// path (src/core/train/sgd.ts):
 //   buf ← buf·μ + (g + p·wd);   p ← p − buf·lr
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import { numel } from '../tensors'
+import { dispatchInPlace, ownsData } from './webgpu-in-place'
 import { ElementwiseProgram, type WebGpuRunner } from './webgpu-program'
 
 export interface SgdMomentumAttrs {
@@ -13,10 +17,17 @@ export interface SgdMomentumAttrs {
   lr: number
 }
 
-/** Inputs {p, g, buf} (same shape); outputs [new buf, new p]. */
+/** Inputs {p, g, buf} (same shape); outputs [] where it updated p and buf in place, else [new buf, new p]. */
 export const sgdMomentumWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { p, g, buf } = inputs as { p: TensorInfo; g: TensorInfo; buf: TensorInfo }
   const { weightDecay, momentum, lr } = attrs as unknown as SgdMomentumAttrs
+  if (ownsData(backend, p) && ownsData(backend, buf)) {
+    dispatchInPlace(backend, 'advtuneSgdInPlace', { p, buf }, { g }, { wd: weightDecay, mu: momentum, lr }, numel(p.shape), `
+      let b = buf[i] * u.mu + (g[i] + p[i] * u.wd);
+      buf[i] = b;
+      p[i] = p[i] - b * u.lr;`)
+    return []
+  }
   const runner = backend as unknown as WebGpuRunner
   const bufProgram = new ElementwiseProgram(['p', 'g', 'buf'], 'wd : f32, mu : f32,', 'advtuneSgdBuffer',
     'result[index] = buf[index] * uniforms.mu + (g[index] + p[index] * uniforms.wd);', p.shape)

@@ -25,6 +25,12 @@ export const BN_DBETA_KERNEL = 'AdvtuneBnDBeta'
 export const BN_DX_KERNEL = 'AdvtuneBnDx'
 /** Inputs {running, batch}, attrs {momentum, scale} → running·(1 − momentum) + (batch·scale)·momentum. */
 export const RUNNING_AVERAGE_KERNEL = 'AdvtuneRunningAverage'
+/**
+ * Inputs {runningMean, runningVar, mean, variance}, attrs {momentum, scale}: RUNNING_AVERAGE's
+ * update of both running statistics (scale on the variance only) in one kernel; outputs [] where
+ * it wrote the running statistics in place, else [new running mean, new running variance].
+ */
+export const RUNNING_STATS_KERNEL = 'AdvtuneRunningStats'
 
 /** Inputs {weight [..., C], gamma, variance}, attrs {eps} → weight·(γ·rsqrt(σ² + ε)): a folded filter. */
 export const FOLD_FILTER_KERNEL = 'AdvtuneFoldFilter'
@@ -87,6 +93,23 @@ export function runningAverage(running: tf.Tensor1D, batch: tf.Tensor1D, momentu
     return run(RUNNING_AVERAGE_KERNEL, { running, batch }, { momentum, scale: scale ?? 1 }) as tf.Tensor1D
   const b = scale == null ? batch : tf.mul(batch, scalar(scale))
   return tf.add(tf.mul(running, scalar(1 - momentum)), tf.mul(b, scalar(momentum))) as tf.Tensor1D
+}
+
+/**
+ * A BatchNorm's running statistics from a batch's, in place (variables): runningAverage of each,
+ * `scale` on the variance only. One kernel where the backend has RUNNING_STATS, else two.
+ */
+export function updateRunningStatsOf(rm: tf.Variable, rv: tf.Variable, mean: tf.Tensor1D, variance: tf.Tensor1D, momentum: number, scale: number, scalar: (v: number) => tf.Scalar): void {
+  if (tf.getKernel(RUNNING_STATS_KERNEL, tf.getBackend()) != null) {
+    const out = run(RUNNING_STATS_KERNEL, { runningMean: rm, runningVar: rv, mean, variance }, { momentum, scale }) as unknown as tf.Tensor[]
+    if (out.length) { // else the kernel wrote them in place
+      rm.assign(out[0])
+      rv.assign(out[1])
+    }
+    return
+  }
+  rm.assign(runningAverage(rm as tf.Tensor1D, mean, momentum, null, scalar))
+  rv.assign(runningAverage(rv as tf.Tensor1D, variance, momentum, scale, scalar))
 }
 
 export const hasFoldKernels = () => [FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL].every((k) => tf.getKernel(k, tf.getBackend()) != null)

@@ -5,7 +5,7 @@
 // linear [in, out].
 
 import * as tf from '@tensorflow/tfjs-core'
-import { foldBn, fusedBatchNormRelu, hasFoldKernels, hasFusedBatchNorm, runningAverage } from './batchnorm-fused'
+import { foldBn, fusedBatchNormRelu, hasFoldKernels, hasFusedBatchNorm, updateRunningStatsOf } from './batchnorm-fused'
 import { blockShape, type ResNetSpec } from './spec'
 
 export const CIFAR_MEAN = [0.485, 0.456, 0.406] // the akamaster checkpoints' input normalisation
@@ -281,10 +281,8 @@ export function updateRunningStats(m: Model, stats: BatchStats[]): void {
   tf.tidy(() => {
     const scalar = scalarCache()
     for (const s of stats) {
-      const rm = v(m, `${s.prefix}.running_mean`)
-      const rv = v(m, `${s.prefix}.running_var`)
-      rm.assign(runningAverage(rm as tf.Tensor1D, s.mean, BN_MOMENTUM, null, scalar))
-      rv.assign(runningAverage(rv as tf.Tensor1D, s.variance, BN_MOMENTUM, s.count / Math.max(1, s.count - 1), scalar)) // unbiased
+      const [rm, rv] = [v(m, `${s.prefix}.running_mean`), v(m, `${s.prefix}.running_var`)]
+      updateRunningStatsOf(rm, rv, s.mean, s.variance, BN_MOMENTUM, s.count / Math.max(1, s.count - 1), scalar) // unbiased
     }
   })
   m.batchesTracked++

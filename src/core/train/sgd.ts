@@ -4,8 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core'
 
 /**
- * A backend may register this kernel: inputs {p, g, buf}, attrs {weightDecay, momentum, lr},
- * outputs [new buf, new p], the update below in one go (WebGPU: src/core/backend/webgpu-sgd.ts).
+ * A backend may register this kernel: inputs {p, g, buf}, attrs {weightDecay, momentum, lr}, the
+ * update below in one go; outputs [new buf, new p], or none where it wrote p and buf in place
+ * (WebGPU: src/core/backend/webgpu-sgd.ts).
  */
 export const SGD_MOMENTUM_KERNEL = 'AdvtuneSgdMomentum'
 
@@ -31,9 +32,11 @@ export class Sgd {
         const buf = this.buffers.get(p.name)
         if (fused && buf) {
           const attrs = { weightDecay: this.weightDecay, momentum: this.momentum, lr }
-          const [b, q] = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { p, g: g0, buf }, attrs as never) as tf.Tensor[]
-          buf.assign(b)
-          p.assign(q)
+          const out = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { p, g: g0, buf }, attrs as never) as tf.Tensor[]
+          if (out.length) {
+            buf.assign(out[0])
+            p.assign(out[1])
+          }
           continue
         }
         const g = this.weightDecay ? tf.add(g0, tf.mul(p, wd)) : g0
