@@ -50,7 +50,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PACK" "$WORK" || exit 65
 NODE="$WORK/bin/node"
 STEP=(env "$NODE" "$WORK/webgpu-step.mjs")
-say "machine: $(uname -m), $(nproc) cores; node $("$NODE" --version)"
+say "machine: $(uname -m), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)); node $("$NODE" --version)"
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 
 # --- Vulkan: the loader from the payload where the system has none; NVIDIA's driver manifest
