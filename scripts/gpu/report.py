@@ -28,11 +28,6 @@ def main():
         ours = next((x for x in tfjs['timings'] if x['workload'] == w), None)
         gain = f", advtune's kernels {ours['imagesPerSec'] / t['imagesPerSec']:.3g}x faster" if ours else ''
         print(f"{LABELS[w]} on tfjs's own kernels: {t['imagesPerSec']:.4g} images/s{gain}")
-    q = tfjs.get('pipelined')
-    if q:
-        r = by.get('pgd7')
-        vs = f" ({q['imagesPerSec'] / r['imagesPerSec']:.3g}x torch's per-step figure)" if r else ''
-        print(f"PGD-7 train step, one loss read-back per {q['steps']} steps (experiment): {q['imagesPerSec']:.4g} images/s{vs}")
     h = tfjs.get('hostOnly')
     if h:
         ms = sorted(h['ms'])[len(h['ms']) // 2]

@@ -16,7 +16,6 @@
 #      ADVTUNE_CPU_PROF=1 (afterwards, a V8 CPU profile of 3 PGD-7 steps: webgpu-pgd7.cpuprofile),
 #      ADVTUNE_VARIANT='--submit-batch 64;--submit-batch 256' (afterwards, PGD-7 and PGD-20 again with
 #      each ';'-separated set of options),
-#      ADVTUNE_PIPELINED=N (an experiment: PGD-7 steps with one loss read-back per N steps),
 #      ADVTUNE_HOST_ONLY=1 (last, PGD-7 steps with every dispatch emptied: the host's share of a step),
 #      ADVTUNE_CHECK=N (first, the WebGPU kernels, and ResNet-20's logits and two training steps on N
 #      images, against tfjs's CPU backend).
@@ -138,7 +137,7 @@ if [ -z "${NO_WEBGPU:-}" ]; then
   say "tfjs-webgpu: batch $BATCH, warm-up $WARMUP, $REPS runs"
   timeout "${ADVTUNE_WEBGPU_TIMEOUT:-480}" "${STEP[@]}" --weights "$WORK/data/resnet20.safetensors" --data "$WORK/data/test_head.bin" \
     --batch "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" --ab "$AB" "${PROFILE[@]}" \
-    --pipelined "${ADVTUNE_PIPELINED:-0}" ${ADVTUNE_HOST_ONLY:+--host-only} --out "$RES/webgpu.json" \
+    ${ADVTUNE_HOST_ONLY:+--host-only} --out "$RES/webgpu.json" \
     || say "tfjs-webgpu side failed (exit $?)"
 fi
 

@@ -8,7 +8,6 @@
 // --stock-kernels leaves tfjs's own, --ab W1,W2 re-runs those workloads on tfjs's own kernels
 // afterwards (the A/B in one process), --profile adds one PGD-7 step's kernel profile,
 // --submit-batch N sets how many dispatches tfjs queues before each GPU submit (tfjs: 15),
-// --pipelined N times PGD-7 steps with one loss read-back per N steps (src/bench/pipelined-steps.ts).
 // --host-only, last, times PGD-7 steps again with every dispatch emptied (zero workgroups): what
 // the host alone (tfjs, Dawn, the driver) spends on a step, to set against the full step.
 // --check instead compares the GPU with tfjs's CPU backend: the app's WebGPU kernels on their test
@@ -21,7 +20,6 @@ import '@tensorflow/tfjs-backend-webgpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu-kernels'
 import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'
-import { pipelinedPgd7 } from '../../src/bench/pipelined-steps'
 import { engineCheck } from '../../src/bench/engine-check'
 import { webgpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
 import { readCheckpoint } from '../../src/core/checkpoint'
@@ -86,13 +84,6 @@ async function main() {
     stockKernels = (await runWorkloads(model, set, { ...plan, workloads: ab }, { log })).timings
     registerWebGpuTrainingKernels()
   }
-  const pipelinedSteps = num(a, 'pipelined', 0)
-  let pipelined: { steps: number; ms: number[]; imagesPerSec: number } | undefined
-  if (pipelinedSteps > 0) {
-    const ms = await pipelinedPgd7(model, set, plan.batch, pipelinedSteps, plan.reps)
-    pipelined = { steps: pipelinedSteps, ms, imagesPerSec: (plan.batch / median(ms)) * 1000 }
-    log(`pgd7, ${pipelinedSteps} steps per loss read-back: ${pipelined.imagesPerSec.toPrecision(3)} images/s (median of ${ms.length})`)
-  }
   const profile = a.profile ? await profilePgdStep(model, firstBatch(set, plan.batch)) : undefined
   if (profile) for (const line of formatProfile(profile, 20)) log(line)
   let hostOnly: Timing | undefined
@@ -102,7 +93,7 @@ async function main() {
     log(`pgd7 with every dispatch emptied (the host's share): ${hostOnly.imagesPerSec.toPrecision(3)} images/s, ${median(hostOnly.ms).toFixed(1)} ms per step`)
   }
   disposeModel(model)
-  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile; pipelined?: typeof pipelined; hostOnly?: Timing } = {
+  const run: BackendRun & { kernels: string; stockKernels?: Timing[]; profile?: StepProfile; hostOnly?: Timing } = {
     id: 'node-webgpu',
     env: 'node',
     backend: tf.getBackend(),
@@ -115,7 +106,6 @@ async function main() {
     kernels: stockOnly ? 'tfjs' : 'advtune',
     ...(stockKernels ? { stockKernels } : {}),
     ...(profile ? { profile } : {}),
-    ...(pipelined ? { pipelined } : {}),
     ...(hostOnly ? { hostOnly } : {}),
   }
   const out = str(a, 'out', '')
@@ -187,6 +177,13 @@ async function check(weights: string, data: string, batch: number, out: string, 
       ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningStats'].every((k) => engine.cleanStepKernels.includes(k)) &&
         engine.cleanStepInPlace === 59 + 19 &&
         engine.cleanStepKernels.length < engine.cpuCleanStepKernels / 2,
+    ],
+    [
+      `the app's loop: ${engine.pipeline.overlapped} of 5 steps overlapped, losses ${engine.pipeline.losses.map((l) => l.toFixed(5)).join(', ')}, ` +
+        `NaN batch stopped it at step ${engine.pipeline.divergedAt === null ? 'none' : engine.pipeline.divergedAt + 1}, weights vs one by one max |Δ| ${engine.pipeline.weightsMaxAbsDiff.toExponential(2)}`,
+      engine.pipeline.overlapped === 4 && engine.pipeline.divergedAt === 3 && engine.pipeline.weightsMaxAbsDiff === 0 &&
+        engine.pipeline.batchesTracked[0] === engine.pipeline.batchesTracked[1] &&
+        engine.pipeline.losses.every((l, k) => Math.abs(l - engine.cpuCleanLosses[k]) < 1e-3 * Math.max(1, Math.abs(engine.cpuCleanLosses[k]))),
     ],
     [`tensors after steps 1 and 2: ${engine.numTensors.join(', ')}`, engine.numTensors[0] === engine.numTensors[1]],
   ]

@@ -14,7 +14,8 @@ import { createRng } from '../core/rng'
 import type { StateDict } from '../core/tensors'
 import { inPlaceCalls } from '../core/backend/webgpu-in-place'
 import { frozenForward } from '../core/train/evaluate'
-import { trainStep, type Stepper } from '../core/train/finetune'
+import { StepPipeline } from '../core/train/pipeline'
+import { trainStep, type Stepper } from '../core/train/step'
 import { Sgd } from '../core/train/sgd'
 import { startBackend, type BenchBackend, type StartedBackend } from './backend'
 import { maxAbs, maxAbsDiff } from './compare'
@@ -37,10 +38,67 @@ export interface EngineCheck {
   cleanStepKernels: string[] // the second clean step's kernel calls by name, backend under test
   cleanStepInPlace: number // of its dispatches, those that updated tensors in place (SGD, running statistics)
   cpuCleanStepKernels: number // how many the CPU backend (op paths) took for it
+  pipeline: PipelineCheck // the app's loop on the backend under test
   weightChange: number // max |Δ| over all trainable weights after the two steps
   numTensors: number[] // after step 1 and after step 2
   backendAtEnd: string
   ms: { logits: number; steps: number }
+}
+
+/** The app's training loop (StepPipeline) on the backend under test: clean steps, then a NaN batch. */
+export interface PipelineCheck {
+  losses: number[] // its first three steps: cleanLosses' steps, pipelined where the backend overlaps them
+  overlapped: number // of its five steps, those queued before the one before them had finished
+  divergedAt: number | null // the step whose non-finite loss stopped the run (the NaN batch: 3)
+  weightsMaxAbsDiff: number // every variable after the run against three steps one by one (trainStep)
+  batchesTracked: [number, number] // the run's and the one-by-one model's
+}
+
+/**
+ * Five clean steps through StepPipeline, the fourth on a batch with a NaN pixel (a non-finite
+ * loss), as the app's loop takes them: the loop stops there, and the weights and BatchNorm
+ * statistics must be those of three steps taken one by one, though the fifth step was queued too.
+ */
+async function pipelineCheck(dict: StateDict, batch: HostBatch): Promise<PipelineCheck> {
+  const run = freshRun(dict)
+  const nan = { ...batch, x: Float32Array.from(batch.x, (v, i) => (i === 0 ? NaN : v)) }
+  const pipeline = new StepPipeline(run.s)
+  const losses: number[] = []
+  let overlapped = 0
+  let divergedAt: number | null = null
+  for (let step = 0; step < 5 && divergedAt == null; step++) {
+    if (pipeline.overlaps()) overlapped++
+    for (const o of await pipeline.push(step, step === 3 ? nan : batch, CLEAN, 0.05)) {
+      if (!o.applied) divergedAt ??= o.step
+      else losses.push(o.loss)
+    }
+  }
+  for (const o of await pipeline.drain()) if (!o.applied) divergedAt ??= o.step
+  const oneByOne = freshRun(dict)
+  for (let k = 0; k < 3; k++) await trainStep(oneByOne.s, batch, CLEAN, 0.05)
+  const values = async (m: Model) => Promise.all([...m.vars.values()].map(async (v) => (await v.data()) as Float32Array))
+  const [a, b] = [await values(run.model), await values(oneByOne.model)]
+  const result: PipelineCheck = {
+    losses,
+    overlapped,
+    divergedAt,
+    weightsMaxAbsDiff: Math.max(...a.map((v, k) => maxAbsDiff(v, b[k]))),
+    batchesTracked: [run.model.batchesTracked, oneByOne.model.batchesTracked],
+  }
+  run.dispose()
+  oneByOne.dispose()
+  return result
+}
+
+/** A fresh model from `dict` with its optimiser, as cleanSteps makes them. */
+function freshRun(dict: StateDict) {
+  const model = modelFromStateDict(dict)
+  const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
+  const dispose = () => {
+    s.sgd.dispose()
+    disposeModel(model)
+  }
+  return { model, s, dispose }
 }
 
 /** Logits, then two PGD-2 steps, on the active backend; the model is built fresh from `dict`. */
@@ -109,6 +167,7 @@ export async function engineCheck(name: BenchBackend, dict: StateDict, set: Cifa
   const ref = await logitsAndSteps(dict, set, batch)
   const started = await startBackend(name)
   const got = await logitsAndSteps(dict, set, batch)
+  const pipeline = await pipelineCheck(dict, firstBatch(set, batch))
   return {
     started,
     batch,
@@ -124,6 +183,7 @@ export async function engineCheck(name: BenchBackend, dict: StateDict, set: Cifa
     cleanStepKernels: got.cleanStepKernels,
     cleanStepInPlace: got.cleanStepInPlace,
     cpuCleanStepKernels: ref.cleanStepKernels.length,
+    pipeline,
     weightChange: got.weightChange,
     numTensors: got.numTensors,
     backendAtEnd: tf.getBackend(),

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Model } from '../core/model/resnet'
 import { createRng } from '../core/rng'
-import { trainStep, type Stepper } from '../core/train/finetune'
+import { trainStep, type Stepper } from '../core/train/step'
 import { Sgd } from '../core/train/sgd'
 import type { HostBatch } from '../core/data/batches'
 import { PGD7 } from './workloads'

@@ -1,6 +1,8 @@
 // The benchmark's timed workloads, one code path for Node, the bench page and the GPU script:
-// a forward pass, a clean training step, a PGD-7 training step (the app's `trainStep`) and a
-// PGD-20 robust evaluation (the app's `evaluate`), each warm, timed over repeats.
+// a forward pass, a clean training step, a PGD-7 training step (the app's steps, through the
+// app's StepPipeline: on WebGPU each timed run is 4 steps back to back, as the app's loop runs
+// them, and its time per step) and a PGD-20 robust evaluation (the app's `evaluate`), each warm,
+// timed over repeats.
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { TrainAttack } from '../core/config'
@@ -11,7 +13,8 @@ import { forward, type Model } from '../core/model/resnet'
 import { createRng } from '../core/rng'
 import type { AttackHelper } from '../core/train/attackShards'
 import { evaluate } from '../core/train/evaluate'
-import { trainStep, type Stepper } from '../core/train/finetune'
+import { StepPipeline, type StepOutcome } from '../core/train/pipeline'
+import { trainStep, type Stepper } from '../core/train/step'
 import { Sgd } from '../core/train/sgd'
 import { median } from './stats'
 
@@ -31,6 +34,7 @@ export const PGD7: TrainAttack = { kind: 'pgd', eps255: 8, stepSize255: 2, steps
 export const CLEAN: TrainAttack = { kind: 'none', eps255: 0, stepSize255: 2, steps: 1 }
 export const PGD20: EvalAttackOptions = { kind: 'pgd', eps: 8 / 255, stepSize: 2 / 255, steps: 20, randomStart: false, restarts: 1 }
 const LR = 0.01 // small enough that the repeats keep training a sane model
+const OVERLAPPED = 4 // steps per timed run where they overlap (WebGPU)
 
 export interface WorkloadPlan {
   batch: number
@@ -104,8 +108,11 @@ export function toTiming(workload: WorkloadName, batch: number, ms: number[], cp
   }
 }
 
-/** Runs `warm` warm-up times, then `f` reps times; returns the timed runs' wall (and CPU) milliseconds. */
-async function timeRuns(name: string, warmup: number, reps: number, host: Host, warm: () => Promise<void>, f: () => Promise<void>): Promise<{ ms: number[]; cpuMs?: number[] }> {
+/**
+ * Runs `warm` warm-up times, then `f` reps times; returns the timed runs' wall (and CPU)
+ * milliseconds, per step where `f` returns how many steps a run took.
+ */
+async function timeRuns(name: string, warmup: number, reps: number, host: Host, warm: () => Promise<unknown>, f: () => Promise<number | void>): Promise<{ ms: number[]; cpuMs?: number[] }> {
   const log = host.log ?? (() => {})
   for (let i = 0; i < warmup; i++) {
     const t0 = performance.now()
@@ -117,10 +124,11 @@ async function timeRuns(name: string, warmup: number, reps: number, host: Host, 
   for (let i = 0; i < reps; i++) {
     const c0 = host.cpuNow?.() ?? 0
     const t0 = performance.now()
-    await f()
-    ms.push(performance.now() - t0)
-    cpuMs.push((host.cpuNow?.() ?? 0) - c0)
-    log(`  ${name}: run ${i + 1}/${reps} ${ms[i].toFixed(0)} ms${host.cpuNow ? ` (CPU ${cpuMs[i].toFixed(0)} ms)` : ''}`)
+    const steps = (await f()) || 1
+    ms.push((performance.now() - t0) / steps)
+    cpuMs.push(((host.cpuNow?.() ?? 0) - c0) / steps)
+    const per = steps > 1 ? ` per step (${steps} back to back)` : ''
+    log(`  ${name}: run ${i + 1}/${reps} ${ms[i].toFixed(0)} ms${per}${host.cpuNow ? ` (CPU ${cpuMs[i].toFixed(0)} ms)` : ''}`)
   }
   return host.cpuNow ? { ms, cpuMs } : { ms }
 }
@@ -144,20 +152,28 @@ export async function runWorkloads(model: Model, set: CifarSet, plan: WorkloadPl
   let steps = 0
   let lastLoss: number | null = null
 
-  const step = async (attack: TrainAttack) => {
-    lastLoss = await trainStep(stepper, batch, attack, LR)
-    if (!Number.isFinite(lastLoss)) throw new Error(`training loss is ${lastLoss}`)
+  // Training steps as the app runs them (StepPipeline): one per timed run where steps do not
+  // overlap (CPU, WASM), else OVERLAPPED back to back, each run finishing its last. Returns the count.
+  const pipeline = new StepPipeline(stepper)
+  const step = async (attack: TrainAttack): Promise<number> => {
+    const n = pipeline.overlaps() ? OVERLAPPED : 1
+    const finished: StepOutcome[] = []
+    for (let k = 0; k < n; k++) finished.push(...(await pipeline.push(k, batch, attack, LR)))
+    finished.push(...(await pipeline.drain()))
+    for (const o of finished) if (!o.applied) throw new Error(`training loss is ${o.loss}`)
+    lastLoss = finished.at(-1)!.loss
     if (before) {
-      steps++
+      steps += n
       after = memorySnapshot()
     } else before = memorySnapshot() // after the first step: the momentum buffers now exist
+    return n
   }
 
   const evalSet = head(set, plan.batch)
   const robustEval = (attack: EvalAttackOptions) => async () => {
     await evaluate(model, evalSet, attack, { batchSize: plan.batch, seed: 0, exampleCount: 0, helpers: host.attackHelpers })
   }
-  const run: Record<WorkloadName, [warm: () => Promise<void>, timed: () => Promise<void>]> = {
+  const run: Record<WorkloadName, [warm: () => Promise<unknown>, timed: () => Promise<number | void>]> = {
     forward: [forwardOnce, forwardOnce],
     clean: [() => step(CLEAN), () => step(CLEAN)],
     pgd7: [() => step({ ...PGD7, steps: 1 }), () => step(PGD7)],

@@ -113,6 +113,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
         onExamples: (step, examples) => post({ type: 'examples', runId, step, examples }),
         shouldStop: () => active.stop,
         gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
+        paused: () => active.paused,
       }, { attackHelpers: helpers })
       const interrupted = active.interrupted
       status = { type: 'runEnded', runId, status: interrupted ? 'interrupted' : r.status, reason: interrupted ?? r.reason, weights: null, wallMs: r.wallMs }

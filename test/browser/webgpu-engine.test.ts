@@ -43,6 +43,17 @@ describe('engine on the WebGPU backend (headless Chromium)', () => {
     // 513 kernel calls per step on SwiftShader, against the CPU backend's 1,385 on the op paths.
     for (const k of ['AdvtuneBnRelu', 'AdvtuneBnDx', 'AdvtuneSgdMomentum', 'AdvtuneRunningStats']) expect(r.cleanStepKernels).toContain(k)
     expect(r.cleanStepInPlace).toBe(59 + 19) // every parameter's update and every BatchNorm's running statistics
+    // The app's loop overlaps steps on WebGPU (every step after the first, which makes the momentum
+    // buffers): the same losses as the CPU's steps one by one; and a batch with a NaN pixel at step
+    // 4 stops the run there with the weights and BatchNorm statistics of three steps, bit for bit,
+    // though step 5 was queued behind it (both updates gated off on the GPU).
+    const p = r.pipeline
+    expect(p.overlapped).toBe(4)
+    expect(p.divergedAt).toBe(3)
+    expect(p.losses).toHaveLength(3)
+    for (const [k, loss] of p.losses.entries()) expect(Math.abs(loss - r.cpuCleanLosses[k])).toBeLessThan(1e-4 * Math.max(1, Math.abs(r.cpuCleanLosses[k])))
+    expect(p.weightsMaxAbsDiff).toBe(0)
+    expect(p.batchesTracked[0]).toBe(p.batchesTracked[1])
     expect(r.cleanStepKernels.length).toBeLessThan(r.cpuCleanStepKernels / 2)
     expect(r.weightChange).toBeGreaterThan(1e-4)
     expect(r.numTensors[1]).toBe(r.numTensors[0])

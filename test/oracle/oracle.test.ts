@@ -15,7 +15,8 @@ import { head } from '../../src/core/data/cifar'
 import { modelFromStateDict, stateDictFromModel } from '../../src/core/model/weights'
 import { PRESETS } from '../../src/core/schedule'
 import { evaluate, predictLogits } from '../../src/core/train/evaluate'
-import { fineTune, trainStep } from '../../src/core/train/finetune'
+import { fineTune } from '../../src/core/train/finetune'
+import { trainStep } from '../../src/core/train/step'
 import { checkpointPath, loadStateDict, loadTestSet, loadTrainSet, PYTHON, REPO, TEST_BIN, useWasm } from '../helpers/engine'
 
 const tmp = mkdtempSync(join(tmpdir(), 'advtune-oracle-'))

@@ -4,6 +4,7 @@
 // The arithmetic and its order follow resnet.ts's batchNorm; only the order of the sums differs.
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import { gateSelect } from './webgpu-fused-ops'
 import { dispatchInPlace, ownsData } from './webgpu-in-place'
 import { ElementwiseProgram, type Program, type Uniform, type WebGpuRunner } from './webgpu-program'
 
@@ -131,18 +132,29 @@ export const runningAverageWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
   return (backend as unknown as WebGpuRunner).runWebGPUProgram(program, [running, batch], 'float32', [f32(1 - momentum), f32(momentum), f32(scale)])
 }
 
-/** Both running statistics of a BatchNorm, in one in-place dispatch where they own their buffers. */
+/**
+ * Both running statistics of a BatchNorm, in one in-place dispatch where they own their buffers;
+ * with input {gate}, only where gate[0] is 1 (as the SGD update, webgpu-sgd.ts).
+ */
 export const runningStatsWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { runningMean, runningVar, mean, variance } = inputs as Inputs
+  const { runningMean, runningVar, mean, variance, gate } = inputs as Partial<Inputs> & { runningMean: TensorInfo; runningVar: TensorInfo; mean: TensorInfo; variance: TensorInfo }
   const { momentum, scale } = attrs as unknown as { momentum: number; scale: number }
   if (ownsData(backend, runningMean) && ownsData(backend, runningVar)) {
     // runningAverageWebGpu's arithmetic; the mean's scale of 1 is left out (x·1 = x exactly).
-    dispatchInPlace(backend, 'advtuneRunningStatsInPlace', { runningMean, runningVar }, { mean, variance }, { keep: 1 - momentum, momentum, scale }, runningMean.shape[0], `
+    const update = `
       runningMean[i] = runningMean[i] * u.keep + mean[i] * u.momentum;
-      runningVar[i] = runningVar[i] * u.keep + (variance[i] * u.scale) * u.momentum;`)
+      runningVar[i] = runningVar[i] * u.keep + (variance[i] * u.scale) * u.momentum;`
+    dispatchInPlace(backend, `advtuneRunningStatsInPlace_${gate != null}`, { runningMean, runningVar }, gate ? { mean, variance, gate } : { mean, variance },
+      { keep: 1 - momentum, momentum, scale }, runningMean.shape[0], gate ? `if (gate[0] == 1.0) { ${update} }` : update)
     return []
   }
-  const average = (running: TensorInfo, batch: TensorInfo, s: number) =>
-    runningAverageWebGpu({ inputs: { running, batch }, backend, attrs: { momentum, scale: s } }) as TensorInfo
+  const runner = backend as unknown as WebGpuRunner
+  const average = (running: TensorInfo, batch: TensorInfo, s: number) => {
+    const next = runningAverageWebGpu({ inputs: { running, batch }, backend, attrs: { momentum, scale: s } }) as TensorInfo
+    if (!gate) return next
+    const out = gateSelect(runner, next, running, gate)
+    runner.disposeData(next.dataId)
+    return out
+  }
   return [average(runningMean, mean, 1), average(runningVar, variance, scale)]
 }

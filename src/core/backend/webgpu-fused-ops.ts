@@ -62,3 +62,16 @@ export const softmaxXentGradWebGpu = elementwise(['logits', 'labels'], 'advtuneS
 export const normalizeWebGpu = elementwise(['x', 'mu', 'sigma'], 'advtuneNormalize', `
   let c = index % uniforms.xShape[3];
   result[index] = (x[index] - mu[c]) / sigma[c];`)
+
+// 1 where both losses are finite, else 0: the gate of a step's update when its loss is read back
+// only after the next step is queued (finetune.ts). f32 has no isFinite in WGSL: the exponent bits.
+export const finiteGateWebGpu = elementwise(['a', 'b'], 'advtuneFiniteGate', `
+  let finiteA = (bitcast<u32>(a[0]) & 0x7f800000u) != 0x7f800000u;
+  let finiteB = (bitcast<u32>(b[0]) & 0x7f800000u) != 0x7f800000u;
+  result[index] = select(0.0, 1.0, finiteA && finiteB);`)
+
+/** `next` where gate[0] is 1, else `prev` (same shape): a gated update computed out of place. */
+export function gateSelect(runner: WebGpuRunner, next: TensorInfo, prev: TensorInfo, gate: TensorInfo): TensorInfo {
+  const program = new ElementwiseProgram(['next', 'prev', 'gate'], '', 'advtuneGateSelect', 'result[index] = select(prev[index], next[index], gate[0] == 1.0);', next.shape)
+  return runner.runWebGPUProgram(program, [next, prev, gate], 'float32')
+}

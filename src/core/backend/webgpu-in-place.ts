@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { TensorInfo } from '@tensorflow/tfjs-core'
+import { numel } from '../tensors'
 
 /** The slice of tfjs-backend-webgpu's WebGPUBackend (backend_webgpu.d.ts) this file uses. */
 interface WebGpuInternals {
@@ -41,7 +42,8 @@ export function ownsData(backend: unknown, t: TensorInfo): boolean {
 
 /**
  * One dispatch of `body` over n elements (`i` in the body) with `written` bound read_write and
- * `read` read-only, by their names, and f32 uniforms `u.<name>`.
+ * `read` read-only, by their names, and f32 uniforms `u.<name>`. `key` names the shader (its
+ * body and bindings) for the pipeline cache.
  */
 export function dispatchInPlace(
   backend: unknown,
@@ -83,7 +85,7 @@ export function dispatchInPlace(
   const bindGroup = b.device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
     entries: [
-      ...tensors.map((t, k) => ({ binding: k, resource: { buffer: b.tensorMap.get(t.dataId).resource as GPUBuffer, size: n * 4 } })),
+      ...tensors.map((t, k) => ({ binding: k, resource: { buffer: b.tensorMap.get(t.dataId).resource as GPUBuffer, size: 4 * numel(t.shape) } })),
       { binding: names.length, resource: uniformBinding },
     ],
   })

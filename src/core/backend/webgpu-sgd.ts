@@ -9,6 +9,7 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import { numel } from '../tensors'
 import { dispatchInPlace, ownsData } from './webgpu-in-place'
+import { gateSelect } from './webgpu-fused-ops'
 import { ElementwiseProgram, type WebGpuRunner } from './webgpu-program'
 
 export interface SgdMomentumAttrs {
@@ -17,15 +18,21 @@ export interface SgdMomentumAttrs {
   lr: number
 }
 
-/** Inputs {p, g, buf} (same shape); outputs [] where it updated p and buf in place, else [new buf, new p]. */
+/**
+ * Inputs {p, g, buf} (same shape) and optionally {gate} (one element: the update happens only
+ * where it is 1, see finite-gate in webgpu-fused-ops.ts); outputs [] where it updated p and buf in
+ * place, else [new buf, new p].
+ */
 export const sgdMomentumWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { p, g, buf } = inputs as { p: TensorInfo; g: TensorInfo; buf: TensorInfo }
+  const { p, g, buf, gate } = inputs as { p: TensorInfo; g: TensorInfo; buf: TensorInfo; gate?: TensorInfo }
   const { weightDecay, momentum, lr } = attrs as unknown as SgdMomentumAttrs
   if (ownsData(backend, p) && ownsData(backend, buf)) {
-    dispatchInPlace(backend, 'advtuneSgdInPlace', { p, buf }, { g }, { wd: weightDecay, mu: momentum, lr }, numel(p.shape), `
+    const update = `
       let b = buf[i] * u.mu + (g[i] + p[i] * u.wd);
       buf[i] = b;
-      p[i] = p[i] - b * u.lr;`)
+      p[i] = p[i] - b * u.lr;`
+    dispatchInPlace(backend, `advtuneSgdInPlace_${gate != null}`, { p, buf }, gate ? { g, gate } : { g }, { wd: weightDecay, mu: momentum, lr }, numel(p.shape),
+      gate ? `if (gate[0] == 1.0) { ${update} }` : update)
     return []
   }
   const runner = backend as unknown as WebGpuRunner
@@ -38,5 +45,9 @@ export const sgdMomentumWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const stepProgram = new ElementwiseProgram(['p', 'buf'], 'lr : f32,', 'advtuneSgdStep',
     'result[index] = p[index] - buf[index] * uniforms.lr;', p.shape)
   const newP = runner.runWebGPUProgram(stepProgram, [p, newBuf], 'float32', [{ type: 'float32', data: [lr] }])
-  return [newBuf, newP]
+  if (!gate) return [newBuf, newP]
+  const out = [gateSelect(runner, newBuf, buf, gate), gateSelect(runner, newP, p, gate)]
+  runner.disposeData(newBuf.dataId)
+  runner.disposeData(newP.dataId)
+  return out
 }

@@ -26,9 +26,10 @@ export const BN_DX_KERNEL = 'AdvtuneBnDx'
 /** Inputs {running, batch}, attrs {momentum, scale} → running·(1 − momentum) + (batch·scale)·momentum. */
 export const RUNNING_AVERAGE_KERNEL = 'AdvtuneRunningAverage'
 /**
- * Inputs {runningMean, runningVar, mean, variance}, attrs {momentum, scale}: RUNNING_AVERAGE's
- * update of both running statistics (scale on the variance only) in one kernel; outputs [] where
- * it wrote the running statistics in place, else [new running mean, new running variance].
+ * Inputs {runningMean, runningVar, mean, variance} and optionally {gate}, attrs {momentum, scale}:
+ * RUNNING_AVERAGE's update of both running statistics (scale on the variance only) in one kernel,
+ * where a gate is given only if gate[0] is 1; outputs [] where it wrote the running statistics in
+ * place, else [new running mean, new running variance].
  */
 export const RUNNING_STATS_KERNEL = 'AdvtuneRunningStats'
 
@@ -97,17 +98,20 @@ export function runningAverage(running: tf.Tensor1D, batch: tf.Tensor1D, momentu
 
 /**
  * A BatchNorm's running statistics from a batch's, in place (variables): runningAverage of each,
- * `scale` on the variance only. One kernel where the backend has RUNNING_STATS, else two.
+ * `scale` on the variance only. One kernel where the backend has RUNNING_STATS, else two. With
+ * `gate` (one element on the device), only where it is 1: needs the kernel.
  */
-export function updateRunningStatsOf(rm: tf.Variable, rv: tf.Variable, mean: tf.Tensor1D, variance: tf.Tensor1D, momentum: number, scale: number, scalar: (v: number) => tf.Scalar): void {
+export function updateRunningStatsOf(rm: tf.Variable, rv: tf.Variable, mean: tf.Tensor1D, variance: tf.Tensor1D, momentum: number, scale: number, scalar: (v: number) => tf.Scalar, gate?: tf.Tensor): void {
   if (tf.getKernel(RUNNING_STATS_KERNEL, tf.getBackend()) != null) {
-    const out = run(RUNNING_STATS_KERNEL, { runningMean: rm, runningVar: rv, mean, variance }, { momentum, scale }) as unknown as tf.Tensor[]
+    const inputs = { runningMean: rm, runningVar: rv, mean, variance, ...(gate ? { gate } : {}) }
+    const out = run(RUNNING_STATS_KERNEL, inputs, { momentum, scale }) as unknown as tf.Tensor[]
     if (out.length) { // else the kernel wrote them in place
       rm.assign(out[0])
       rv.assign(out[1])
     }
     return
   }
+  if (gate) throw new Error('a gated running-statistics update needs its kernel')
   rm.assign(runningAverage(rm as tf.Tensor1D, mean, momentum, null, scalar))
   rv.assign(runningAverage(rv as tf.Tensor1D, variance, momentum, scale, scalar))
 }

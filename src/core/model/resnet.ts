@@ -276,13 +276,16 @@ export function forward(m: Model, x: tf.Tensor4D, mode: Mode, stats?: BatchStats
   })
 }
 
-/** Folds a train-mode pass's batch statistics into the running averages (PyTorch convention). */
-export function updateRunningStats(m: Model, stats: BatchStats[]): void {
+/**
+ * Folds a train-mode pass's batch statistics into the running averages (PyTorch convention);
+ * with `gate` (on the device), only where it is 1 (see updateRunningStatsOf).
+ */
+export function updateRunningStats(m: Model, stats: BatchStats[], gate?: tf.Tensor): void {
   tf.tidy(() => {
     const scalar = scalarCache()
     for (const s of stats) {
       const [rm, rv] = [v(m, `${s.prefix}.running_mean`), v(m, `${s.prefix}.running_var`)]
-      updateRunningStatsOf(rm, rv, s.mean, s.variance, BN_MOMENTUM, s.count / Math.max(1, s.count - 1), scalar) // unbiased
+      updateRunningStatsOf(rm, rv, s.mean, s.variance, BN_MOMENTUM, s.count / Math.max(1, s.count - 1), scalar, gate) // unbiased
     }
   })
   m.batchesTracked++

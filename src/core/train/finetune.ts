@@ -1,18 +1,19 @@
 // The adversarial fine-tuning loop: for every step, attack the batch (model in eval mode), then
-// take one SGD step on the adversarial batch (BatchNorm in train mode) at lr = peak × schedule(t).
-// Reads like a script from top to bottom; the GPU is read once per step (the loss).
+// take one SGD step on the adversarial batch (BatchNorm in train mode) at lr = peak × schedule(t)
+// (step.ts). Reads like a script from top to bottom; the GPU is read once per step (the loss),
+// one step late where the backend lets steps overlap (pipeline.ts).
 
-import * as tf from '@tensorflow/tfjs-core'
-import { pgd, type PgdOptions } from '../attacks/linf'
-import { configProblems, stepsPerEpoch, totalSteps, type RunConfig, type TrainAttack } from '../config'
-import { gatherBatch, type HostBatch } from '../data/batches'
+import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../config'
+import { gatherBatch } from '../data/batches'
 import { head, type CifarSet } from '../data/cifar'
-import { crossEntropy, disposeStats, forward, updateRunningStats, type BatchStats, type Model } from '../model/resnet'
-import { createRng, deriveSeed, permutation, type Rng } from '../rng'
+import type { Model } from '../model/resnet'
+import { createRng, deriveSeed, permutation } from '../rng'
 import { lrAt, scheduleProblems, type ControlPoint } from '../schedule'
-import { evalAttackOptions, evaluate, frozenForward, type EvalResult } from './evaluate'
-import { shardedPgd, type AttackHelper } from './attackShards'
+import type { AttackHelper } from './attackShards'
+import { evalAttackOptions, evaluate, type EvalResult } from './evaluate'
+import { StepPipeline, type StepOutcome } from './pipeline'
 import { Sgd } from './sgd'
+import type { Stepper } from './step'
 import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from './types'
 
 export interface FineTuneHooks {
@@ -23,6 +24,8 @@ export interface FineTuneHooks {
   shouldStop?(): boolean
   /** Awaited once per step; resolves when the run may go on (pause support). */
   gate?(): Promise<void>
+  /** Whether the run is paused now: the loop finishes its queued step before it waits on gate. */
+  paused?(): boolean
 }
 
 export interface FineTuneResult {
@@ -40,70 +43,6 @@ export interface FineTuneData {
 
 export const EXAMPLE_COUNT = 8
 const EVAL_BATCH = 100
-
-/**
- * The adversarial training batch for the configured training attack (eps 0 or 'none': clean),
- * shared with `helpers` where there are any (see attackShards.ts: same result either way).
- */
-export async function trainingInput(s: Stepper, x: tf.Tensor4D, y: tf.Tensor1D, a: TrainAttack): Promise<tf.Tensor4D> {
-  const eps = a.eps255 / 255
-  if (a.kind === 'none' || eps === 0) return x.clone()
-  const o: PgdOptions =
-    a.kind === 'fgsm-rs' // FGSM with random start (Wong et al. 2020): one step of 1.25·eps
-      ? { eps, stepSize: 1.25 * eps, steps: 1, randomStart: true }
-      : { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }
-  const frozen = frozenForward(s.model) // the weights stay fixed during the attack
-  try {
-    return await (s.helpers?.length ? shardedPgd(s.model, frozen.fwd, x, y, o, s.rng, s.helpers) : pgd(frozen.fwd, x, y, o, s.rng))
-  } finally {
-    frozen.dispose()
-  }
-}
-
-export interface Stepper {
-  model: Model
-  sgd: Sgd
-  rng: Rng // the training attack's random starts
-  helpers?: readonly AttackHelper[] // other threads that take shares of the attack
-}
-
-/** A train-mode pass on the (adversarial) batch: the loss and every trainable's gradient. */
-export interface TrainPass {
-  value: tf.Scalar
-  grads: tf.NamedTensorMap
-  stats: BatchStats[] // BatchNorm's batch statistics, for the running averages
-}
-
-export function trainPass(s: Stepper, xAdv: tf.Tensor4D, y: tf.Tensor1D): TrainPass {
-  const stats: BatchStats[] = []
-  const { value, grads } = tf.variableGrads(() => crossEntropy(forward(s.model, xAdv, 'train', stats), y), s.model.trainable)
-  return { value, grads, stats }
-}
-
-/** The SGD step and the running averages from a pass (`apply` false: neither); frees the pass but its loss. */
-export function finishPass(s: Stepper, p: TrainPass, lr: number, apply: boolean): void {
-  if (apply) {
-    s.sgd.step(p.grads, lr)
-    updateRunningStats(s.model, p.stats)
-  }
-  disposeStats(p.stats)
-  tf.dispose(Object.values(p.grads))
-}
-
-/**
- * One adversarial training step: attack the batch, then one SGD step on the adversarial batch
- * with BatchNorm in train mode. Returns the loss; a non-finite loss leaves the model untouched.
- */
-export async function trainStep(s: Stepper, batch: HostBatch, attack: TrainAttack, lr: number): Promise<number> {
-  const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
-  const y = tf.tensor1d(batch.y, 'int32')
-  const xAdv = await trainingInput(s, x, y, attack)
-  const pass = trainPass(s, xAdv, y)
-  const loss = (await pass.value.data())[0] // the one GPU read-back of a step
-  finishPass(s, pass, lr, Number.isFinite(loss))
-  tf.dispose([x, y, xAdv, pass.value])
-  return loss
-}
 
 /** How a run may use the host beyond the model: threads that take shares of its attacks. */
 export interface FineTuneOptions {
@@ -157,29 +96,54 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
     return { status, reason, history, steps, wallMs }
   }
 
+  const pipeline = new StepPipeline(stepper)
+  let done = 0 // steps finished, their updates applied
+  let lastTakenAt = 0
+  // Takes finished steps in order; returns why the run diverged, if one did.
+  const take = (finished: StepOutcome[]): string | null => {
+    for (const o of finished) {
+      const now = performance.now()
+      const stepMs = now - Math.max(o.startedAt, lastTakenAt) // overlapping steps: the time between two
+      lastTakenAt = now
+      wallMs += stepMs
+      if (!o.applied) return `the training loss became ${o.loss} at step ${o.step + 1} (lr ${o.lr.toPrecision(3)}); the weights are those before that step`
+      done = o.step + 1
+      lr = o.lr
+      lossSum += o.loss
+      lossCount++
+      hooks.onStep?.({ step: done, totalSteps: total, epoch: done / perEpoch, lr, loss: o.loss, imagesPerSec: (o.size / stepMs) * 1000 })
+    }
+    return null
+  }
+  // Finishes the queued step, then ends the run (as diverged, where that step diverged).
+  const finish = async (status: RunEndStatus, reason: string | null): Promise<FineTuneResult> => {
+    const diverged = take(await pipeline.drain())
+    return diverged ? end('diverged', diverged, done) : end(status, reason, done)
+  }
+
   await runEval(0)
   let perm = permutation(train.n, orderRng)
   for (let step = 0; step < total; step++) {
+    if (hooks.paused?.()) {
+      const diverged = take(await pipeline.drain())
+      if (diverged) return end('diverged', diverged, done)
+    }
     await hooks.gate?.()
-    if (hooks.shouldStop?.()) return end('stopped', 'stopped by the user', step)
-    const started = performance.now()
+    if (hooks.shouldStop?.()) return finish('stopped', 'stopped by the user')
     const inEpoch = step % perEpoch
     if (step > 0 && inEpoch === 0) perm = permutation(train.n, orderRng)
     const batch = gatherBatch(train, perm.subarray(inEpoch * c.batchSize, (inEpoch + 1) * c.batchSize), c.augment ? augRng : null)
-    lr = lrAt(schedule, c.peakLr, step, total)
 
-    const loss = await trainStep(stepper, batch, c.trainAttack, lr)
-    if (!Number.isFinite(loss)) {
-      wallMs += performance.now() - started
-      return end('diverged', `the training loss became ${loss} at step ${step + 1} (lr ${lr.toPrecision(3)}); the weights are those before that step`, step)
+    const diverged = take(await pipeline.push(step, batch, c.trainAttack, lrAt(schedule, c.peakLr, step, total)))
+    if (diverged) {
+      await pipeline.drain() // the step queued after it: its update was gated off too
+      return end('diverged', diverged, done)
     }
-
-    const stepMs = performance.now() - started
-    wallMs += stepMs
-    lossSum += loss
-    lossCount++
-    hooks.onStep?.({ step: step + 1, totalSteps: total, epoch: (step + 1) / perEpoch, lr, loss, imagesPerSec: (batch.size / stepMs) * 1000 })
-    if ((step + 1) % c.evalEvery === 0 || step + 1 === total) await runEval(step + 1)
+    if ((step + 1) % c.evalEvery === 0 || step + 1 === total) {
+      const late = take(await pipeline.drain())
+      if (late) return end('diverged', late, done)
+      await runEval(step + 1)
+    }
   }
   return end('done', null, total)
 }

@@ -4,9 +4,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 
 /**
- * A backend may register this kernel: inputs {p, g, buf}, attrs {weightDecay, momentum, lr}, the
- * update below in one go; outputs [new buf, new p], or none where it wrote p and buf in place
- * (WebGPU: src/core/backend/webgpu-sgd.ts).
+ * A backend may register this kernel: inputs {p, g, buf} and optionally {gate}, attrs
+ * {weightDecay, momentum, lr}, the update below in one go, where a gate is given only if gate[0]
+ * is 1; outputs [new buf, new p], or none where it wrote p and buf in place (WebGPU:
+ * src/core/backend/webgpu-sgd.ts).
  */
 export const SGD_MOMENTUM_KERNEL = 'AdvtuneSgdMomentum'
 
@@ -19,8 +20,17 @@ export class Sgd {
     private readonly weightDecay: number,
   ) {}
 
-  /** Applies one update; `grads` is keyed by variable name, as tf.variableGrads returns it. */
-  step(grads: tf.NamedTensorMap, lr: number): void {
+  /** Whether updates can be gated on the device (step's `gate`): the fused kernel, after the first step. */
+  canGate(): boolean {
+    return this.momentum !== 0 && this.buffers.size === this.params.length && tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) != null
+  }
+
+  /**
+   * Applies one update; `grads` is keyed by variable name, as tf.variableGrads returns it. With
+   * `gate` (one element, 0 or 1, on the device) the update happens only where it is 1: needs canGate().
+   */
+  step(grads: tf.NamedTensorMap, lr: number, gate?: tf.Tensor): void {
+    if (gate && !this.canGate()) throw new Error('a gated SGD step needs the fused kernel and momentum buffers')
     tf.tidy(() => {
       // The three factors as tensors once per step, not once per parameter: on WebGPU every
       // number in an op is a separate upload to the GPU (3 × 59 of them for ResNet-20).
@@ -32,7 +42,7 @@ export class Sgd {
         const buf = this.buffers.get(p.name)
         if (fused && buf) {
           const attrs = { weightDecay: this.weightDecay, momentum: this.momentum, lr }
-          const out = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { p, g: g0, buf }, attrs as never) as tf.Tensor[]
+          const out = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, gate ? { p, g: g0, buf, gate } : { p, g: g0, buf }, attrs as never) as tf.Tensor[]
           if (out.length) {
             buf.assign(out[0])
             p.assign(out[1])
