@@ -5,8 +5,8 @@
 // kernels take a 0/1 gate), each step is queued with its update gated on its own loss and the
 // previous step's, and its loss is read only after the next step is queued. A non-finite loss
 // thus stops its own update and the one queued after it: the weights are those before that step,
-// as when every loss is read before its update. Elsewhere (CPU, WASM: the reads cost nothing)
-// steps run one by one through trainStep.
+// as when every loss is read before its update, and the caller stops there (fineTune does).
+// Elsewhere (CPU, WASM: the reads cost nothing) steps run one by one through trainStep.
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { TrainAttack } from '../config'
@@ -23,7 +23,7 @@ export interface StepOutcome {
   lr: number
   size: number // images in its batch
   loss: number
-  applied: boolean // false: a non-finite loss here or in a step before it stopped the update
+  applied: boolean // false: a non-finite loss here or in the step before it stopped the update
   startedAt: number // performance.now() when it was queued
 }
 
@@ -34,13 +34,13 @@ interface Queued {
   loss: tf.Scalar
   read: Promise<tf.TypedArray>
   startedAt: number
+  afterNonFinite: boolean // the step before it had a non-finite loss: the gate stopped this update
 }
 
 const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) != null
 
 export class StepPipeline {
   private queued: Queued | null = null
-  private poisoned = false // a non-finite loss came back: every later queued update was gated off
 
   constructor(private readonly s: Stepper) {}
 
@@ -54,10 +54,8 @@ export class StepPipeline {
     const startedAt = performance.now()
     if (!this.overlaps()) {
       const done = await this.drain()
-      const loss = await trainStep(this.s, batch, attack, lr)
-      const applied = Number.isFinite(loss) && !this.poisoned
-      this.poisoned ||= !applied
-      return [...done, { step, lr, size: batch.size, loss, applied, startedAt }]
+      const loss = await trainStep(this.s, batch, attack, lr) // updates only where the loss is finite
+      return [...done, { step, lr, size: batch.size, loss, applied: Number.isFinite(loss), startedAt }]
     }
     const x = tf.tensor4d(batch.x, [batch.size, 32, 32, 3])
     const y = tf.tensor1d(batch.y, 'int32')
@@ -68,7 +66,8 @@ export class StepPipeline {
     tf.dispose([x, y, xAdv, gate])
     const read = pass.value.data() // queued behind this step: resolves when the GPU is through it
     const done = await this.drain() // the previous step's loss, read while this step runs
-    this.queued = { step, lr, size: batch.size, loss: pass.value, read, startedAt }
+    const afterNonFinite = done.some((o) => !Number.isFinite(o.loss))
+    this.queued = { step, lr, size: batch.size, loss: pass.value, read, startedAt, afterNonFinite }
     return done
   }
 
@@ -79,11 +78,8 @@ export class StepPipeline {
     this.queued = null
     const loss = (await q.read)[0]
     q.loss.dispose()
-    const applied = Number.isFinite(loss) && !this.poisoned
-    if (!applied) {
-      this.poisoned = true
-      this.s.model.batchesTracked-- // updateRunningStats counted it; its gate kept the statistics
-    }
+    const applied = Number.isFinite(loss) && !q.afterNonFinite
+    if (!applied) this.s.model.batchesTracked-- // updateRunningStats counted it; the gate kept the statistics
     return [{ step: q.step, lr: q.lr, size: q.size, loss, applied, startedAt: q.startedAt }]
   }
 }
