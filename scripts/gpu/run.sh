@@ -8,7 +8,7 @@
 #   local test (SwiftShader Vulkan + PyTorch CPU):
 #     ADVTUNE_VK=swiftshader bash scripts/gpu/run.sh --batch 2 --warmup 0 --reps 1 --workloads forward,pgd7
 #
-# Options: --batch N (128) --warmup N (2) --reps N (5) --workloads forward,clean,pgd7,pgd20
+# Options: --batch N (128) --warmup N (3) --reps N (9) --workloads forward,clean,pgd7,pgd20
 #          --ab clean,pgd7 (re-run on tfjs's own kernels, for the A/B; '' for none) --no-profile
 # Env: ADVTUNE_VK=swiftshader (test on Chromium's SwiftShader), PYTHON (interpreter with torch),
 #      ADVTUNE_DAWN_FLAGS (Dawn toggles, e.g. backend=vulkan), OUT (results folder),
@@ -26,7 +26,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PACK=${ADVTUNE_GPU_PACK:-$REPO/bench/out/gpu/payload.tar.xz}
 WORK=${ADVTUNE_GPU_WORK:-/tmp/advtune-gpu}
 RES=${OUT:-$REPO/bench/out/gpu/results}
-BATCH=128 WARMUP=2 REPS=5 WORKLOADS=forward,clean,pgd7,pgd20 AB=clean,pgd7 PROFILE=(--profile)
+BATCH=128 WARMUP=3 REPS=9 WORKLOADS=forward,clean,pgd7,pgd20 AB=clean,pgd7 PROFILE=(--profile)
 while [ $# -gt 0 ]; do
   case $1 in
     --batch) BATCH=$2; shift 2 ;;
