@@ -90,7 +90,7 @@ async function pipelineCheck(dict: StateDict, batch: HostBatch): Promise<Pipelin
   return result
 }
 
-/** A fresh model from `dict` with its optimiser, as cleanSteps makes them. */
+/** A fresh model from `dict`, its optimiser (momentum 0.9, weight decay 5e-4) and attack seed 7: every check's steps start so. */
 function freshRun(dict: StateDict) {
   const model = modelFromStateDict(dict)
   const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
@@ -103,7 +103,8 @@ function freshRun(dict: StateDict) {
 
 /** Logits, then two PGD-2 steps, on the active backend; the model is built fresh from `dict`. */
 async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number) {
-  const model = modelFromStateDict(dict)
+  const run = freshRun(dict)
+  const { model, s } = run
   const batch = firstBatch(set, batchSize)
   const t0 = performance.now()
   const logits = tf.tidy(() => forward(model, tf.tensor4d(batch.x, [batchSize, 32, 32, 3]), 'eval'))
@@ -112,7 +113,6 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
   const t1 = performance.now()
   const grad = await inputGrad(model, batch)
   const before = await Promise.all(model.trainable.map(async (v) => (await v.data()) as Float32Array))
-  const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
   const losses: number[] = []
   const numTensors: number[] = []
   for (let i = 0; i < 2; i++) {
@@ -125,8 +125,7 @@ async function logitsAndSteps(dict: StateDict, set: CifarSet, batchSize: number)
     const after = (await v.data()) as Float32Array
     for (let i = 0; i < after.length; i++) weightChange = Math.max(weightChange, Math.abs(after[i] - before[k][i]))
   }
-  s.sgd.dispose()
-  disposeModel(model)
+  run.dispose()
   const clean = await cleanSteps(dict, batch)
   return { values, grad, losses, cleanLosses: clean.losses, cleanStepKernels: clean.kernels, cleanStepInPlace: clean.inPlace, numTensors, weightChange, ms: { logits: t1 - t0, steps: t2 - t1 } }
 }
@@ -149,16 +148,15 @@ async function inputGrad(model: Model, batch: HostBatch): Promise<{ values: Floa
  * that the second's (fused, in-place where WebGPU) update made.
  */
 async function cleanSteps(dict: StateDict, batch: HostBatch): Promise<{ losses: number[]; kernels: string[]; inPlace: number }> {
-  const model = modelFromStateDict(dict)
-  const s: Stepper = { model, sgd: new Sgd(model.trainable, 0.9, 5e-4), rng: createRng(7) }
+  const run = freshRun(dict)
+  const s = run.s
   const losses = [await trainStep(s, batch, CLEAN, 0.05)]
   // The second step: the first made SGD's momentum buffers, which the fused update needs.
   const before = inPlaceCalls.count
   const info = await tf.profile(async () => void losses.push(await trainStep(s, batch, CLEAN, 0.05)))
   const inPlace = inPlaceCalls.count - before
   losses.push(await trainStep(s, batch, CLEAN, 0.05))
-  s.sgd.dispose()
-  disposeModel(model)
+  run.dispose()
   return { losses, kernels: info.kernels.map((k) => k.name), inPlace }
 }
 
