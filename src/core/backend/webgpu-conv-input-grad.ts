@@ -94,16 +94,12 @@ class ConvInputGradReluProgram implements Program {
   }
 }
 
-/** Whether the fused kernel takes these shapes (tfjs's vec4 program: channels in fours). */
-export function convInputGradReluFits(filterShape: number[]): boolean {
-  return filterShape[2] % 4 === 0 && filterShape[3] % 4 === 0
-}
-
 /** Inputs {dy, filter, y[, dres]}: y is the ReLU output the gradient flows back into (input shape). */
 export const convInputGradReluWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter, y, dres } = inputs as Record<string, TensorInfo>
   const { strides, pad } = attrs as unknown as ConvInputGradReluAttrs
-  if (!convInputGradReluFits(filter.shape)) throw new Error(`fused conv input gradient: channels ${filter.shape.slice(2)} not multiples of 4`)
+  // tfjs's vec4 program takes channels in fours; fused-ops.ts sends other shapes down the op path.
+  if (filter.shape[2] % 4 !== 0 || filter.shape[3] % 4 !== 0) throw new Error(`fused conv input gradient: channels ${filter.shape.slice(2)} not multiples of 4`)
   const info = backend_util.computeConv2DInfo(y.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, 1, pad)
   const program = new ConvInputGradReluProgram(y.shape, dres != null)
   const uniforms: Uniform[] = [
