@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import react from '@vitejs/plugin-react'
+import { tfjsWasmThreads } from './scripts/vite/tfjs-wasm-threads.ts'
 
 // COOP/COEP make the page cross-origin isolated, which the tfjs WASM backend needs for threads.
 const isolation = {
@@ -8,8 +9,9 @@ const isolation = {
 }
 
 export default defineConfig({
-  plugins: [react()],
-  worker: { format: 'es' },
+  plugins: [react(), tfjsWasmThreads()],
+  // Workers are bundled with their own plugin list: the WASM threads fix must reach them too.
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   server: { headers: isolation },
   preview: { headers: isolation },
   test: {

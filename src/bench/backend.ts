@@ -50,17 +50,6 @@ function describeWebGl(): string {
 }
 
 /**
- * tfjs-backend-wasm 4.22 sizes XNNPACK's thread pool at most navigator.hardwareConcurrency / 2,
- * whatever setThreadsCount asks: 1 thread on a 2-core machine. The bench page measures what more
- * threads would give by reporting twice the wanted count to the module (the bench page only; the
- * app keeps tfjs's choice). getThreadsCount() afterwards says what XNNPACK really got.
- */
-function liftThreadCap(threads: number): void {
-  if ((navigator.hardwareConcurrency ?? 1) >= 2 * threads) return
-  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true })
-}
-
-/**
  * Starts `name`; 'wasm' asks for `threads` XNNPACK threads (default: every core; only a
  * cross-origin-isolated page can have more than one).
  */
@@ -69,8 +58,8 @@ export async function startBackend(name: BenchBackend, threads?: number): Promis
   let adapter = ''
   let threadCount: number | null = null
   if (name.startsWith('wasm')) {
+    // More threads than tfjs's own cap (hardwareConcurrency / 2): see wasm-init.ts.
     const want = name !== 'wasm' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
-    if (want > 1) liftThreadCap(want)
     await initWasmBackend({ wasmPaths: wasmFiles, threads: want })
     const info = wasmBackendInfo()
     threadCount = info.threads

@@ -9,7 +9,8 @@ import { disposeModel } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
 import { BENCH_BACKENDS, startBackend, type BenchBackend } from './backend'
 import type { AttackHelper } from '../core/train/attackShards'
-import { helperCount, startAttackHelpers } from '../worker/attackPool'
+import { startAttackHelpers } from '../worker/attackPool'
+import { cpuPlan } from '../worker/cpuPlan'
 import { engineCheck } from './engine-check'
 import { shardCheck } from './shard-check'
 import { webgpuKernelCheck } from './webgpu-kernel-check'
@@ -51,7 +52,8 @@ async function bench(): Promise<BackendRun> {
   }
   const t0 = performance.now()
   const started = await startBackend(name, q.has('threads') ? int('threads', 1) : undefined)
-  const helpers = name === 'wasm-workers' ? await attackHelpers(int('helpers', helperCount(navigator.hardwareConcurrency))) : []
+  // wasm-workers: one single-threaded worker per core, as the app's plan is without threads (cpuPlan.ts).
+  const helpers = name === 'wasm-workers' ? await attackHelpers(int('helpers', cpuPlan(navigator.hardwareConcurrency, false).workers - 1)) : []
   const model = modelFromStateDict(await loadWeights())
   const set = await loadTestImages(plan.batch)
   const setupMs = performance.now() - t0

@@ -1,12 +1,11 @@
 /// <reference lib="webworker" />
-// An attack helper of the training worker: a shell that starts single-threaded WASM (the same
-// kernels as the training worker's, so shards come back as if attacked there) around attackHelper.ts.
+// An attack helper of the training worker: a shell that starts WASM (the same kernels as the
+// training worker's, so shards come back as if attacked there) around attackHelper.ts.
 
-import * as tf from '@tensorflow/tfjs-core'
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
-import { initWasmBackend } from '../core/backend/wasm-init'
+import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
 import { createAttackHelper } from './attackHelper'
 import type { FromHelper, ToHelper } from './attackProtocol'
 
@@ -15,10 +14,10 @@ const wasmPaths = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd
 
 const handle = createAttackHelper(
   (msg: FromHelper, transfer: Transferable[] = []) => scope.postMessage(msg, transfer),
-  async () => {
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false) // one thread per worker, as in backends.ts
-    await initWasmBackend({ wasmPaths })
-    return `WebAssembly${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' SIMD' : ''}`
+  async (threads) => {
+    await initWasmBackend({ wasmPaths, threads })
+    const info = wasmBackendInfo()
+    return { adapter: `WebAssembly${info.simd ? ' SIMD' : ''}`, threads: info.threads }
   },
 )
 

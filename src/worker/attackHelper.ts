@@ -6,14 +6,20 @@ import type { Model } from '../core/model/resnet'
 import { frozenForward } from '../core/train/evaluate'
 import type { FromHelper, ToHelper } from './attackProtocol'
 
-export function createAttackHelper(post: (msg: FromHelper, transfer?: Transferable[]) => void, startBackend: () => Promise<string>) {
+/** What a helper's backend says it started: its name and the XNNPACK threads it really got. */
+export interface HelperBackend {
+  adapter: string
+  threads: number
+}
+
+export function createAttackHelper(post: (msg: FromHelper, transfer?: Transferable[]) => void, startBackend: (threads: number) => Promise<HelperBackend>) {
   let model: Model | null = null
-  let started: Promise<string> | null = null
+  let started: Promise<HelperBackend> | null = null
   return async function handle(msg: ToHelper): Promise<void> {
     if (msg.type === 'init') {
-      started ??= startBackend()
+      started ??= startBackend(msg.threads ?? 1)
       try {
-        post({ type: 'ready', adapter: await started })
+        post({ type: 'ready', ...(await started) })
       } catch (e) {
         post({ type: 'error', message: `the attack helper could not start its backend: ${(e as Error).message}` })
       }

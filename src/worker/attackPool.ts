@@ -17,15 +17,6 @@ export function spawnAttackWorker(): HelperPort {
   return new Worker(new URL('./attack.worker.ts', import.meta.url), { type: 'module', name: 'advtune-attack' }) as unknown as HelperPort
 }
 
-/**
- * Helper threads for `threads` attacking threads in all (by default one per core): the training
- * worker is one, at most 7 helpers (beyond 8 shards of a 128-image batch the messages cost more
- * than they save).
- */
-export function helperCount(threads: number | undefined): number {
-  return Math.max(0, Math.min(7, Math.floor(threads ?? 1) - 1))
-}
-
 function helperOf(port: HelperPort): AttackHelper {
   const pending = new Map<number, { res: (a: Float32Array) => void; rej: (e: Error) => void }>()
   let next = 0
@@ -61,15 +52,24 @@ function helperOf(port: HelperPort): AttackHelper {
   }
 }
 
-/** Starts `count` helpers; those not ready within `timeoutMs` (or failing to start) are dropped, with the reason. */
-export async function startAttackHelpers(count: number, spawn: () => HelperPort = spawnAttackWorker, timeoutMs = 30_000): Promise<{ helpers: AttackHelper[]; problems: string[] }> {
+export interface StartedHelpers {
+  helpers: AttackHelper[]
+  threads: number[] // the XNNPACK threads each helper got, in the order of `helpers`
+  problems: string[] // why the others did not start
+}
+
+/**
+ * Starts `count` helpers with `threads` XNNPACK threads each; those not ready within `timeoutMs`
+ * (or failing to start) are dropped, with the reason.
+ */
+export async function startAttackHelpers(count: number, threads = 1, spawn: () => HelperPort = spawnAttackWorker, timeoutMs = 30_000): Promise<StartedHelpers> {
   const starts = Array.from({ length: count }, async () => {
     const port = spawn()
-    const ready = new Promise<void>((res, rej) => {
+    const ready = new Promise<number>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`an attack helper did not start within ${timeoutMs / 1000} s`)), timeoutMs)
       port.onmessage = (e) => {
         clearTimeout(timer)
-        if (e.data.type === 'ready') res()
+        if (e.data.type === 'ready') res(e.data.threads)
         else rej(new Error(e.data.type === 'error' ? e.data.message : 'unexpected message from an attack helper'))
       }
       port.onerror = (e) => {
@@ -77,18 +77,20 @@ export async function startAttackHelpers(count: number, spawn: () => HelperPort 
         rej(new Error(`an attack helper failed to load: ${e.message || 'unknown error'}`))
       }
     })
-    port.postMessage({ type: 'init' })
+    port.postMessage({ type: 'init', threads })
     try {
-      await ready
-      return helperOf(port)
+      const got = await ready
+      return { helper: helperOf(port), threads: got }
     } catch (e) {
       port.terminate()
       throw e
     }
   })
   const settled = await Promise.allSettled(starts)
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   return {
-    helpers: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
+    helpers: started.map((s) => s.helper),
+    threads: started.map((s) => s.threads),
     problems: [...new Set(settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : [])))],
   }
 }

@@ -4,12 +4,12 @@
 import type { AttackShard } from '../core/train/attackShards'
 
 export type ToHelper =
-  /** Start the WASM backend; answered by 'ready' or 'error'. */
-  | { type: 'init' }
+  /** Start the WASM backend with `threads` XNNPACK threads; answered by 'ready' or 'error'. */
+  | { type: 'init'; threads?: number }
   | { type: 'attack'; id: number; shard: AttackShard }
 
 export type FromHelper =
-  | { type: 'ready'; adapter: string }
+  | { type: 'ready'; adapter: string; threads: number }
   | { type: 'result'; id: number; adv: Float32Array }
   /** `id` names the failed request; without one the helper could not start. */
   | { type: 'error'; id?: number; message: string }

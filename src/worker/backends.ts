@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-webgpu'
 import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-cpu'
 import { ensureGradients } from '../core/backend/register-gradients'
-import { initWasmBackend } from '../core/backend/wasm-init'
+import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
 import { registerWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
 import type { BackendName } from './protocol'
 
@@ -14,6 +14,7 @@ export interface BackendChoice {
   backend: BackendName
   adapter: string
   fallbackReason: string | null
+  threads?: number // WASM: the XNNPACK threads this worker got
 }
 
 export const DEFAULT_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu']
@@ -53,7 +54,7 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i
  * Tries the backends in `order`. With the default order, software GPU adapters are passed over
  * (WASM is ~100x faster on a CPU); naming one backend alone forces it, software or not.
  */
-export async function pickBackend(order: BackendName[], wasmPaths: string | Record<string, string>): Promise<BackendChoice> {
+export async function pickBackend(order: BackendName[], wasmPaths: string | Record<string, string>, wasmThreads = 1): Promise<BackendChoice> {
   await ensureGradients() // training needs them on every backend; tfjs-core registers none
   const forced = order.length === 1
   const skipped: string[] = []
@@ -77,14 +78,10 @@ export async function pickBackend(order: BackendName[], wasmPaths: string | Reco
         if (await tf.setBackend('webgl')) return { backend: 'webgl', adapter: r.renderer, fallbackReason: reason(skipped) }
         skipped.push('the tfjs WebGL backend failed to start')
       } else if (name === 'wasm') {
-        // Single-threaded on purpose: tfjs-wasm's threaded build re-extracts its Emscripten glue
-        // from the bundle into blob workers, and after Vite's minification they throw
-        // "ReferenceError: e is not defined" (tfjs issue #4107). Threads gave 1.3x on 2 cores;
-        // the training attack uses further cores through helper workers instead (attackPool.ts).
-        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
-        await initWasmBackend({ wasmPaths })
-        const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'
-        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${simd})`, fallbackReason: reason(skipped) }
+        // XNNPACK threads as cpuPlan.ts decides (the bundle needs scripts/vite/tfjs-wasm-threads.ts).
+        await initWasmBackend({ wasmPaths, threads: wasmThreads })
+        const info = wasmBackendInfo()
+        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${info.simd ? 'SIMD' : 'no SIMD'})`, fallbackReason: reason(skipped), threads: info.threads }
       } else {
         if (await tf.setBackend('cpu')) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: reason(skipped) }
       }

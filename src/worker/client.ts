@@ -41,8 +41,9 @@ export function forcedBackend(search: string): BackendName[] | undefined {
 }
 
 /**
- * The training threads a `?threads=N` URL parameter asks for on WASM (1: the training worker
- * alone, leaving the other cores to the page); undefined for none or a non-positive number.
+ * The training threads a `?threads=N` URL parameter asks for on WASM, in all (1: one thread,
+ * leaving the other cores to the page; cpuPlan.ts splits N into threads and helper workers);
+ * undefined for none or a non-positive number.
  */
 export function threadsParam(search: string): number | undefined {
   const n = Number(new URLSearchParams(search).get('threads') ?? NaN)

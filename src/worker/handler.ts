@@ -15,6 +15,8 @@ import { evalAttackOptions, evaluate } from '../core/train/evaluate'
 import type { AttackHelper } from '../core/train/attackShards'
 import { EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
 import type { BackendChoice } from './backends'
+import type { StartedHelpers } from './attackPool'
+import { describeThreads } from './cpuPlan'
 import { assertNever, type BackendName, type FromWorker, type ToWorker } from './protocol'
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void
@@ -23,11 +25,12 @@ export type Post = (msg: FromWorker, transfer?: Transferable[]) => void
 export interface WorkerEnv {
   /** Bytes of an asset path relative to the asset base, e.g. 'data/cifar10/test_batch.bin'. */
   fetchBytes(path: string): Promise<Uint8Array>
-  pickBackend(prefer?: BackendName[]): Promise<BackendChoice>
+  /** `threads`: the `init` message's (all cores when absent); on WASM it decides the CPU plan. */
+  pickBackend(prefer?: BackendName[], threads?: number): Promise<BackendChoice>
   /** Registers a callback for a lost GPU device, where the backend has one. */
   watchDeviceLoss?(onLost: (message: string) => void): void
-  /** Starts threads that take shares of every PGD attack (WASM only; see attackPool.ts). */
-  startAttackHelpers?(threads?: number): Promise<{ helpers: AttackHelper[]; problems: string[] }>
+  /** Starts the helper workers that take shares of every PGD attack (WASM only; see cpuPlan.ts). */
+  startAttackHelpers?(threads?: number): Promise<StartedHelpers>
 }
 
 export interface ManifestEntry {
@@ -141,13 +144,13 @@ export function createHandler(post: Post, env: WorkerEnv) {
     post({ type: 'attackResult', requestId, example: { ...r.examples[0], index } })
   }
 
-  /** On WASM, helper workers take shares of every PGD attack; says how many threads train. */
-  async function startHelpers(backend: BackendName, threads?: number): Promise<string> {
-    if (backend !== 'wasm' || !env.startAttackHelpers) return ''
-    const r = await env.startAttackHelpers(threads)
+  /** On WASM, helper workers may take shares of every PGD attack; says how many threads train. */
+  async function startHelpers(choice: BackendChoice, threads?: number): Promise<string> {
+    if (choice.backend !== 'wasm') return ''
+    const r = env.startAttackHelpers ? await env.startAttackHelpers(threads) : { helpers: [], threads: [], problems: [] }
     helpers = r.helpers
-    if (helpers.length) return `, ${helpers.length + 1} threads: training worker + ${helpers.length} attack helper${helpers.length > 1 ? 's' : ''}`
-    return r.problems.length ? `, one thread (attack helpers failed: ${r.problems[0]})` : ', one thread'
+    const described = describeThreads([choice.threads ?? 1, ...r.threads])
+    return `, ${described}${r.problems.length ? ` (attack helpers failed: ${r.problems[0]})` : ''}`
   }
 
   // Setup messages (backend, data, model) run one after another; everything else waits for
@@ -164,7 +167,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
       switch (msg.type) {
         case 'init': {
           post({ type: 'loading', stage: 'starting the compute backend', fraction: 0 })
-          const choice = await env.pickBackend(msg.prefer)
+          const choice = await env.pickBackend(msg.prefer, msg.threads)
           env.watchDeviceLoss?.((message) => {
             if (run) {
               run.interrupted = message
@@ -173,7 +176,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
             }
             fail(message, { fatal: true })
           })
-          post({ type: 'ready', ...choice, adapter: `${choice.adapter}${await startHelpers(choice.backend, msg.threads)}` })
+          post({ type: 'ready', backend: choice.backend, adapter: `${choice.adapter}${await startHelpers(choice, msg.threads)}`, fallbackReason: choice.fallbackReason })
           post({ type: 'loading', stage: 'test images', fraction: 0 })
           test = parseCifarBin(await env.fetchBytes(`data/cifar10/${TEST_FILE}`))
           if (test.n !== TEST_SET_SIZE) throw new Error(`the test set has ${test.n} images, expected ${TEST_SET_SIZE}`)

@@ -10,7 +10,7 @@ export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'
 export type ToWorker =
   /**
    * Pick a backend (webgpu → webgl → wasm unless `prefer` says otherwise) and load the data.
-   * `threads`: on WASM, the threads that attack (1 = no helper workers); default one per core.
+   * `threads`: on WASM, the threads that train in all (cpuPlan.ts); default one per core.
    */
   | { type: 'init'; assetBase: string; prefer?: BackendName[]; threads?: number }
   /** Load one of the pretrained checkpoints served under assetBase as the base model. */

@@ -4,8 +4,9 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
-import { helperCount, startAttackHelpers } from './attackPool'
+import { startAttackHelpers } from './attackPool'
 import { DEFAULT_ORDER, pickBackend, watchDeviceLoss } from './backends'
+import { cpuPlan } from './cpuPlan'
 import { createHandler } from './handler'
 import type { FromWorker, ToWorker } from './protocol'
 
@@ -20,11 +21,18 @@ async function fetchBytes(path: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer())
 }
 
+// Read once, before the WASM backend raises this scope's hardwareConcurrency (wasm-init.ts).
+const cores = navigator.hardwareConcurrency
+const planFor = (threads?: number) => cpuPlan(threads ?? cores, scope.crossOriginIsolated)
+
 const handle = createHandler((msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer), {
   fetchBytes,
-  pickBackend: (prefer) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, wasmFiles),
+  pickBackend: (prefer, threads) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, wasmFiles, planFor(threads).threadsPerWorker),
   watchDeviceLoss,
-  startAttackHelpers: (threads) => startAttackHelpers(helperCount(threads ?? navigator.hardwareConcurrency)),
+  startAttackHelpers: (threads) => {
+    const plan = planFor(threads)
+    return startAttackHelpers(plan.workers - 1, plan.threadsPerWorker)
+  },
 }).handle
 
 // Messages are handled in order of arrival but not serialised: pause/stop must reach a running

@@ -1,13 +1,15 @@
 // The app as most people open it: no URL switches, so the worker picks the backend itself. On a
 // machine whose only WebGPU adapter is a software one (this one: SwiftShader) that is WASM, and
 // the badge must say why WebGPU was passed over. A tiny PGD run trains to the end on it, with no
-// console error; on WASM its training attack is shared with helper workers. Production build,
-// headless Chromium.
+// console error; on WASM it runs XNNPACK threads from the production bundle (tfjs #4107 broke
+// them after minification; scripts/vite/tfjs-wasm-threads.ts), and with more threads asked for,
+// threaded helper workers share its training attack. Production build, headless Chromium.
 
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Run } from '../../src/store/types'
+import { cpuPlan, describeThreads } from '../../src/worker/cpuPlan'
 import { buildAndServe, launchBrowser, SCREENSHOTS, storeState, watchErrors, type App, type Browser } from './helpers'
 
 let app: App
@@ -46,15 +48,17 @@ describe('advtune on the backend it picks by itself (production build)', () => {
       expect(await badge.textContent()).toContain(`Fallback: ${w.fallbackReason!.split('; ')[0]}`)
       expect(await badge.getAttribute('title')).toContain(w.fallbackReason!)
     }
-    // On WASM the other cores take shares of the training attack: the helper workers started.
+    // On WASM every core trains: the badge names the threads the backend really got (2 here).
     const cores = await page.evaluate(() => navigator.hardwareConcurrency)
-    if (w.backend === 'wasm' && cores >= 2) expect(w.adapter).toContain(`${Math.min(cores, 8)} threads: training worker + ${Math.min(cores, 8) - 1} attack helper`)
+    if (w.backend === 'wasm') {
+      const plan = cpuPlan(cores, true)
+      expect(w.adapter).toContain(describeThreads(Array(plan.workers).fill(plan.threadsPerWorker)))
+    }
     await page.waitForSelector('[data-testid=baseline][data-status=ready]', { timeout: 300_000 })
     await page.click('[data-testid=notice-info] button')
     await page.locator('header').screenshot({ path: join(SCREENSHOTS, '8-header-fallback.png') })
 
     await page.fill('[data-testid=cfg-epochs]', '1')
-    // Batches of 16: on WASM with 2+ cores the training attack is split with a helper worker.
     await page.fill('[data-testid=cfg-trainSize]', '64')
     await page.fill('[data-testid=cfg-batchSize]', '16')
     await page.fill('[data-testid=cfg-trainSteps]', '2')
@@ -71,5 +75,31 @@ describe('advtune on the backend it picks by itself (production build)', () => {
     expect(await page.locator('[data-testid=example-grid] [data-testid=example-card]').count()).toBe(8)
     expect(await page.locator('[data-testid=worker-crashed]').count()).toBe(0)
     expect(errors).toEqual([])
+  })
+
+  it('with ?threads=5 on WASM, a threaded helper worker shares the training attack', async (ctx) => {
+    const w = await storeState<{ backend: string | null }>(page, '(s) => s.worker')
+    expect(w.backend).not.toBeNull() // the first page's worker started
+    if (w.backend !== 'wasm') ctx.skip() // a machine with a real GPU trains there instead
+    const threaded = await browser.context.newPage()
+    const threadedErrors = watchErrors(threaded)
+    await threaded.goto(`${app.url}?threads=5#v=1&evalAttack.steps=2&evalSize=8`)
+    await threaded.waitForSelector('[data-testid=baseline][data-status=ready]', { timeout: 300_000 })
+    const adapter = await storeState<string>(threaded, '(s) => s.worker.adapter')
+    // 2 workers × 2 XNNPACK threads, whatever this machine has (5 threads asked for).
+    expect(adapter).toContain('4 threads: training worker + 1 attack helper, 2 threads each')
+    await threaded.fill('[data-testid=cfg-epochs]', '1')
+    await threaded.fill('[data-testid=cfg-trainSize]', '32')
+    await threaded.fill('[data-testid=cfg-batchSize]', '16')
+    await threaded.fill('[data-testid=cfg-trainSteps]', '2')
+    await threaded.click('[data-testid=start-run]')
+    // The profile still holds the first test's run: wait for this one.
+    const ours = '(s) => Object.values(s.runs).find((r) => r.config.trainSize === 32)'
+    await threaded.waitForFunction(`(${ours})(window.advtune.store.getState())?.status === 'done'`, null, { timeout: 300_000, polling: 500 })
+    const r = await storeState<Run>(threaded, ours)
+    expect(r.steps.map((s) => s.step)).toEqual([1, 2])
+    for (const s of r.steps) expect(Number.isFinite(s.loss)).toBe(true)
+    expect(threadedErrors).toEqual([])
+    await threaded.close()
   })
 })

@@ -11,9 +11,9 @@ import { modelFromStateDict } from '../../src/core/model/weights'
 import { createRng } from '../../src/core/rng'
 import { shardedPgd } from '../../src/core/train/attackShards'
 import { evalForward } from '../../src/core/train/evaluate'
-import { createAttackHelper } from '../../src/worker/attackHelper'
+import { createAttackHelper, type HelperBackend } from '../../src/worker/attackHelper'
 import type { FromHelper, ToHelper } from '../../src/worker/attackProtocol'
-import { helperCount, startAttackHelpers, type HelperPort } from '../../src/worker/attackPool'
+import { startAttackHelpers, type HelperPort } from '../../src/worker/attackPool'
 import { loadStateDict, loadTestSet, useWasm } from '../helpers/engine'
 
 beforeAll(async () => {
@@ -21,7 +21,7 @@ beforeAll(async () => {
 })
 
 /** A port to the real helper logic; messages are delivered asynchronously, as between threads. */
-function localPort(startBackend: () => Promise<string> = async () => 'WebAssembly (test)') {
+function localPort(startBackend: (threads: number) => Promise<HelperBackend> = async (threads) => ({ adapter: 'WebAssembly (test)', threads })) {
   const port: HelperPort & { terminated: boolean; crash(message: string): void } = {
     onmessage: null,
     onerror: null,
@@ -48,13 +48,12 @@ const silentPort = (): HelperPort & { terminated: boolean } => {
 }
 
 describe('attack helper pool', () => {
-  it('uses one helper per further core, at most 7', () => {
-    expect([undefined, 1, 2, 4, 16].map(helperCount)).toEqual([0, 0, 1, 3, 7])
-  })
-
   it('starts helpers that attack their shards: the same batch as one-piece PGD', async () => {
-    const { helpers, problems } = await startAttackHelpers(2, () => localPort())
+    const asked: number[] = []
+    const { helpers, threads, problems } = await startAttackHelpers(2, 3, () => localPort(async (t) => (asked.push(t), { adapter: 'WebAssembly (test)', threads: t - 1 })))
     expect(problems).toEqual([])
+    expect(asked).toEqual([3, 3]) // each helper starts its backend with the plan's threads…
+    expect(threads).toEqual([2, 2]) // …and the pool reports what each really got
     expect(helpers).toHaveLength(2)
     const m = modelFromStateDict(loadStateDict('resnet20'))
     const b = gatherBatch(loadTestSet(), Array.from({ length: 24 }, (_, i) => i), null)
@@ -72,7 +71,7 @@ describe('attack helper pool', () => {
     const broken = localPort(() => Promise.reject(new Error('no WebAssembly here')))
     const silent = silentPort()
     const ports = [broken, silent]
-    const { helpers, problems } = await startAttackHelpers(2, () => ports.shift()!, 200)
+    const { helpers, problems } = await startAttackHelpers(2, 1, () => ports.shift()!, 200)
     expect(helpers).toEqual([])
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/could not start its backend: no WebAssembly here/), expect.stringMatching(/did not start within 0.2 s/)]))
     expect(broken.terminated && silent.terminated).toBe(true)
@@ -80,7 +79,7 @@ describe('attack helper pool', () => {
 
   it('a helper that crashes rejects its pending and later requests', async () => {
     const port = localPort()
-    const { helpers } = await startAttackHelpers(1, () => port)
+    const { helpers } = await startAttackHelpers(1, 1, () => port)
     const shard = { weights: { depth: 20, tensors: [] }, x: new Float32Array(3072), y: new Int32Array(1), start: new Float32Array(3072), attack: { eps: 0.03, stepSize: 0.01, steps: 1 } }
     const pending = helpers[0].attack(shard)
     port.crash('out of memory')
