@@ -9,6 +9,7 @@ import { disposeModel } from '../core/model/resnet'
 import { modelFromStateDict } from '../core/model/weights'
 import { BENCH_BACKENDS, startBackend, type BenchBackend } from './backend'
 import type { AttackHelper } from '../core/train/attackShards'
+import { profilePgdStep } from './kernel-profile'
 import { startAttackHelpers } from '../worker/attackPool'
 import { cpuPlan } from '../worker/cpuPlan'
 import { engineCheck } from './engine-check'
@@ -16,7 +17,7 @@ import { shardCheck } from './shard-check'
 import { webgpuKernelCheck } from './webgpu-kernel-check'
 import { loadTestImages, loadWeights } from './page-assets'
 import type { BackendRun } from './result'
-import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from './workloads'
+import { firstBatch, runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from './workloads'
 
 export interface PageState {
   status: 'running' | 'done' | 'error'
@@ -94,6 +95,16 @@ async function main(): Promise<unknown> {
     return engineCheck(backendParam(), await loadWeights(), await loadTestImages(batch), batch)
   }
   if (task === 'webgpu-kernels') return webgpuKernelCheck()
+  if (task === 'profile') {
+    // A PGD-7 step's kernels on a page backend (e.g. threaded WASM, which Node cannot run).
+    const name = backendParam()
+    await startBackend(name, q.has('threads') ? int('threads', 1) : undefined)
+    const model = modelFromStateDict(await loadWeights())
+    const batch = int('batch', 128)
+    const p = await profilePgdStep(model, firstBatch(await loadTestImages(batch), batch))
+    disposeModel(model)
+    return p
+  }
   throw new Error(`unknown task ${task}`)
 }
 
