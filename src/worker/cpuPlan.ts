@@ -1,11 +1,12 @@
 // How a run on the WASM backend uses a machine's cores: W workers (the training worker and W − 1
 // attack helpers, each taking a share of every PGD attack; attackPool.ts) × T XNNPACK threads in
-// each. Threads split the convolutions, about 80 % of a step, with no copies and no messages;
-// helpers also split the element-wise work but copy the weights to each helper for every attack
-// and leave the update step unsplit. On 2 cores, 2 threads ran the PGD-7 step 1.28-1.39x faster
-// than the training worker + 1 helper (bench/RESULTS.md). Wider machines were not measured here:
-// pools of up to 4 threads keep each worker's single-threaded element-wise share from dominating,
-// and beyond that more workers split the attack.
+// each. Threads split the convolutions, 83-87 % of a one-thread step, with no copies and no
+// messages; helpers also split the element-wise work but copy the weights to each helper for
+// every attack and leave the update step unsplit. On 2 cores, 2 threads ran the PGD-7 step
+// 1.23-1.39x faster than the training worker + 1 helper in three side-by-side runs
+// (bench/RESULTS.md). Wider machines were not measured here: pools of up to 4 threads keep each
+// worker's single-threaded element-wise share from dominating, and beyond that more workers
+// split the attack.
 
 export interface CpuPlan {
   workers: number // the training worker + attack helpers, at most 8

@@ -47,8 +47,8 @@ export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void>
 /**
  * tfjs-backend-wasm 4.22 sizes XNNPACK's pool at most navigator.hardwareConcurrency / 2 (meant
  * for SMT: logical cores), whatever setThreadsCount asks: one thread on a 2-core machine, where
- * two measured 1.3-1.4x faster. Asking for more is deliberate, so this scope reports at least
- * twice the count to the module. Only this page or worker's `navigator` changes.
+ * two ran the PGD-7 step 1.2-1.4x faster (bench/RESULTS.md). Asking for more is deliberate, so
+ * this scope reports at least twice the count to the module. Only this scope's `navigator` changes.
  */
 function liftThreadCap(threads: number): void {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
