@@ -6,14 +6,15 @@
 // 1.23-1.39x faster than the training worker + 1 helper in three side-by-side runs
 // (bench/RESULTS.md). Wider machines were not measured here: pools of up to 4 threads keep each
 // worker's single-threaded element-wise share from dominating, and beyond that more workers
-// split the attack.
+// split the attack (past 32 cores, at the 8-worker cap, the pools grow to 8 threads).
 
 export interface CpuPlan {
   workers: number // the training worker + attack helpers, at most 8
   threadsPerWorker: number // XNNPACK threads in each, at most 8 (tfjs's pthread pool)
 }
 
-export const MAX_WORKERS = 8
+const MAX_WORKERS = 8 // beyond 8 shards of a 128-image batch the messages cost more than they save
+const MAX_THREADS = 8 // tfjs-wasm's pthread pool holds 8 workers
 const THREADS_PER_WORKER = 4
 
 /**
@@ -24,7 +25,7 @@ export function cpuPlan(cores: number | undefined, canThread: boolean): CpuPlan 
   const n = Math.max(1, Math.floor(cores ?? 1))
   if (!canThread) return { workers: Math.min(MAX_WORKERS, n), threadsPerWorker: 1 }
   const workers = Math.min(MAX_WORKERS, Math.ceil(n / THREADS_PER_WORKER))
-  return { workers, threadsPerWorker: Math.min(8, Math.floor(n / workers)) }
+  return { workers, threadsPerWorker: Math.min(MAX_THREADS, Math.floor(n / workers)) }
 }
 
 /**
