@@ -1,16 +1,25 @@
 // One serialisable run configuration with the unit on every field. It crosses the worker
 // boundary, is frozen into every run record and travels in share URLs. No tfjs here.
 
+import { curveProblems, EPS_PRESETS, type ControlPoint } from './schedule'
+
 export const MODEL_NAMES = ['resnet20', 'resnet32', 'resnet44', 'resnet56'] as const
 export type ModelName = (typeof MODEL_NAMES)[number]
 
 export type TrainAttackKind = 'pgd' | 'fgsm-rs' | 'none'
-export type EvalAttackKind = 'pgd' | 'fgsm'
+// APGD-CE (Croce & Hein 2020): AutoAttack's first attack, step-size free, for final numbers.
+export type EvalAttackKind = 'pgd' | 'fgsm' | 'apgd-ce'
+export const EVAL_ATTACK_KINDS: readonly EvalAttackKind[] = ['pgd', 'fgsm', 'apgd-ce']
+export const TRAIN_ATTACK_KINDS: readonly TrainAttackKind[] = ['pgd', 'fgsm-rs', 'none']
+
+/** Where a run starts: the pretrained checkpoint (fine-tuning) or He-initialised weights (from scratch). */
+export type ModelInit = 'pretrained' | 'random'
+export const MODEL_INITS: readonly ModelInit[] = ['pretrained', 'random']
 
 export interface TrainAttack {
   kind: TrainAttackKind
-  eps255: number // L∞ radius in pixel units of 1/255
-  stepSize255: number // PGD step in 1/255 (FGSM-RS uses 1.25 × eps, Wong et al. 2020)
+  eps255: number // L∞ radius in pixel units of 1/255: ε_max, scaled over training by RunConfig.epsCurve
+  stepSize255: number // PGD step in 1/255 at ε_max, scaled with ε (FGSM-RS uses 1.25 × ε, Wong et al. 2020)
   steps: number // PGD iterations
 }
 
@@ -18,13 +27,14 @@ export interface EvalAttack {
   kind: EvalAttackKind
   eps255: number
   stepSize255: number
-  steps: number // PGD iterations (FGSM: 1)
+  steps: number // PGD or APGD iterations (FGSM: 1)
   randomStart: boolean
   restarts: number // PGD restarts; an image counts as robust only if it survives all of them
 }
 
 export interface RunConfig {
   model: ModelName
+  init: ModelInit
   epochs: number // passes over the training subset
   trainSize: number // images of the CIFAR-10 training set used for fine-tuning
   batchSize: number
@@ -33,6 +43,8 @@ export interface RunConfig {
   weightDecay: number // L2, added to the gradient (PyTorch SGD convention)
   augment: boolean // random crop (4-pixel zero padding) + horizontal flip
   trainAttack: TrainAttack
+  /** The training attack's strength over progress t ∈ [0, 1]: ε(t) = trainAttack.eps255 × curve(t). */
+  epsCurve: ControlPoint[]
   evalAttack: EvalAttack
   evalSize: number // held-out test images for clean/robust accuracy (the first N of the test set)
   evalEvery: number // optimizer steps between evaluations (and one at the end)
@@ -41,6 +53,7 @@ export interface RunConfig {
 
 export const DEFAULT_CONFIG: RunConfig = {
   model: 'resnet20',
+  init: 'pretrained',
   epochs: 2,
   trainSize: 10_000,
   batchSize: 128,
@@ -49,6 +62,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   weightDecay: 5e-4,
   augment: true,
   trainAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 7 },
+  epsCurve: EPS_PRESETS.constant.points,
   evalAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 10, randomStart: false, restarts: 1 },
   evalSize: 500,
   evalEvery: 20,
@@ -75,6 +89,10 @@ export function configProblems(c: RunConfig): string[] {
     if (!(a.stepSize255 > 0 && a.stepSize255 <= 64)) p.push(`${name} attack step size must be in (0, 64]/255.`)
     if (!int(a.steps) || a.steps < 1 || a.steps > 100) p.push(`${name} attack steps must be a whole number from 1 to 100.`)
   }
+  if (!MODEL_INITS.includes(c.init)) p.push(`The initialisation must be one of ${MODEL_INITS.join(', ')}.`)
+  if (!TRAIN_ATTACK_KINDS.includes(c.trainAttack.kind)) p.push(`The training attack must be one of ${TRAIN_ATTACK_KINDS.join(', ')}.`)
+  if (!EVAL_ATTACK_KINDS.includes(c.evalAttack.kind)) p.push(`The evaluation attack must be one of ${EVAL_ATTACK_KINDS.join(', ')}.`)
+  p.push(...curveProblems(Array.isArray(c.epsCurve) ? c.epsCurve : [], 'ε curve').map((m) => `${m} (The ε curve scales the training ε: 1 is ε_max.)`))
   if (!int(c.evalAttack.restarts) || c.evalAttack.restarts < 1 || c.evalAttack.restarts > 10) p.push('Evaluation restarts must be from 1 to 10.')
   if (!int(c.evalSize) || c.evalSize < 1 || c.evalSize > TEST_SET_SIZE) p.push(`The evaluation subset must hold 1 to ${TEST_SET_SIZE} images.`)
   if (!int(c.evalEvery) || c.evalEvery < 1) p.push('Evaluate every N steps needs N ≥ 1.')

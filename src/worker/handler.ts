@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { readCheckpoint } from '../core/checkpoint'
 import { serializeSafetensors } from '../core/checkpoint/safetensors'
-import { TEST_SET_SIZE, totalSteps, type ModelName, type RunConfig } from '../core/config'
+import { configProblems, TEST_SET_SIZE, totalSteps, type ModelName, type RunConfig } from '../core/config'
 import { concatSets, head, parseCifarBin, TEST_FILE, trainFilesFor, type CifarSet } from '../core/data/cifar'
 import { disposeModel, type Model } from '../core/model/resnet'
 import { specOf, countParams } from '../core/model/spec'
+import { randomStateDict } from '../core/model/init'
 import { cloneModel, modelFromStateDict, stateDictFromModel } from '../core/model/weights'
 import type { ControlPoint } from '../core/schedule'
 import { evalAttackOptions, evaluate } from '../core/train/evaluate'
@@ -102,9 +103,14 @@ export function createHandler(post: Post, env: WorkerEnv) {
   async function startRun(runId: string, config: RunConfig, schedule: ControlPoint[]) {
     if (run) return fail(`run ${run.runId} is still training; stop it first`, { runId })
     if (!base || !test) return fail('the model is not loaded yet', { runId })
+    const problems = configProblems(config)
+    if (problems.length) return fail(`This run cannot start: ${problems.join(' ')}`, { runId })
     const data = { train: await loadTrain(config.trainSize), test }
-    if (config.model !== baseName && !baseName.startsWith('imported')) await loadPretrained(config.model)
-    const active: ActiveRun = { runId, model: cloneModel(base), stop: false, paused: false, release: null, interrupted: null }
+    // From scratch: He-initialised weights of the configured architecture, drawn from the seed.
+    const fromScratch = config.init === 'random'
+    if (!fromScratch && config.model !== baseName && !baseName.startsWith('imported')) await loadPretrained(config.model)
+    const start = fromScratch ? modelFromStateDict(randomStateDict(specOf(config.model), config.seed), specOf(config.model)) : cloneModel(base)
+    const active: ActiveRun = { runId, model: start, stop: false, paused: false, release: null, interrupted: null }
     run = active
     const started = performance.now()
     let status: FromWorker & { type: 'runEnded' }
@@ -125,7 +131,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
     }
     try {
       const dict = await stateDictFromModel(active.model)
-      const meta = { format: 'pt', producer: 'advtune', run: runId, base: baseName, config: JSON.stringify(config), schedule: JSON.stringify(schedule) }
+      const meta = { format: 'pt', producer: 'advtune', run: runId, base: fromScratch ? `random ${config.model} (He init, seed ${config.seed})` : baseName, config: JSON.stringify(config), schedule: JSON.stringify(schedule) }
       status.weights = serializeSafetensors(dict, meta).buffer as ArrayBuffer
     } catch {
       // A lost device leaves nothing to read back; the run's history is still reported.

@@ -42,7 +42,7 @@ export function evalPoint(step: number, clean: number, robust: number, extra: Pa
 }
 
 export function stepInfo(step: number, totalSteps: number, lr = 0.01, loss = 1.2): StepInfo {
-  return { step, totalSteps, epoch: step / 10, lr, loss, imagesPerSec: 500 }
+  return { step, totalSteps, epoch: step / 10, lr, eps255: 8, loss, imagesPerSec: 500 }
 }
 
 export function example(index: number, advPred = 3): AdvExample {

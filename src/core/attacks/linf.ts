@@ -119,7 +119,7 @@ export function fgsmRandomStart(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, ep
 }
 
 export interface EvalAttackOptions extends PgdOptions {
-  kind: 'pgd' | 'fgsm'
+  kind: 'pgd' | 'fgsm' | 'apgd-ce'
   restarts: number // an image is robust only if it survives every restart
 }
 
@@ -132,6 +132,7 @@ export type PgdRunner = (x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng
  */
 export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng, runPgd: PgdRunner = (xs, ys, po, r) => pgd(fwd, xs, ys, po, r)): Promise<tf.Tensor4D> {
   if (o.kind === 'fgsm') return fgsm(fwd, x, y, o.eps)
+  if (o.kind === 'apgd-ce') throw new Error('APGD-CE is not available yet')
   let best = await runPgd(x, y, o, rng)
   for (let r = 1; r < o.restarts; r++) {
     const fooled = tf.tidy(() => tf.notEqual(tf.argMax(fwd(best), 1), y))

@@ -3,12 +3,12 @@
 // (step.ts). Reads like a script from top to bottom; the GPU is read once per step (the loss),
 // one step late where the backend lets steps overlap (pipeline.ts).
 
-import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../config'
+import { configProblems, stepsPerEpoch, totalSteps, type RunConfig, type TrainAttack } from '../config'
 import { gatherBatch } from '../data/batches'
 import { head, type CifarSet } from '../data/cifar'
 import type { Model } from '../model/resnet'
 import { createRng, deriveSeed, permutation } from '../rng'
-import { lrAt, scheduleProblems, type ControlPoint } from '../schedule'
+import { epsAt, lrAt, scheduleProblems, type ControlPoint } from '../schedule'
 import type { AttackHelper } from './attackShards'
 import { evalAttackOptions, evaluate, type EvalResult } from './evaluate'
 import { StepPipeline, type StepOutcome } from './pipeline'
@@ -63,6 +63,12 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   const augRng = createRng(deriveSeed(c.seed, 'augment'))
   const attackRng = createRng(deriveSeed(c.seed, 'train-attack'))
   const sgd = new Sgd(model.trainable, c.momentum, c.weightDecay)
+  // The training attack at a step: ε and the PGD step size both scaled by the ε curve.
+  const epsOf = (step: number) => epsAt(c.epsCurve, c.trainAttack.eps255, step, total)
+  const attackAt = (step: number): TrainAttack => {
+    const scale = c.trainAttack.eps255 > 0 ? epsOf(step) / c.trainAttack.eps255 : 0
+    return { ...c.trainAttack, eps255: epsOf(step), stepSize255: c.trainAttack.stepSize255 * scale }
+  }
   const stepper: Stepper = { model, sgd, rng: attackRng, helpers: opts.attackHelpers }
   const history: EvalPoint[] = []
   let wallMs = 0
@@ -111,7 +117,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
       lr = o.lr
       lossSum += o.loss
       lossCount++
-      hooks.onStep?.({ step: done, totalSteps: total, epoch: done / perEpoch, lr, loss: o.loss, imagesPerSec: (o.size / stepMs) * 1000 })
+      hooks.onStep?.({ step: done, totalSteps: total, epoch: done / perEpoch, lr, eps255: c.trainAttack.kind === 'none' ? 0 : epsOf(o.step), loss: o.loss, imagesPerSec: (o.size / stepMs) * 1000 })
     }
     return null
   }
@@ -134,7 +140,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
     if (step > 0 && inEpoch === 0) perm = permutation(train.n, orderRng)
     const batch = gatherBatch(train, perm.subarray(inEpoch * c.batchSize, (inEpoch + 1) * c.batchSize), c.augment ? augRng : null)
 
-    const diverged = take(await pipeline.push(step, batch, c.trainAttack, lrAt(schedule, c.peakLr, step, total)))
+    const diverged = take(await pipeline.push(step, batch, attackAt(step), lrAt(schedule, c.peakLr, step, total)))
     if (diverged) {
       await pipeline.drain() // the step queued after it: its update was gated off too
       return end('diverged', diverged, done)

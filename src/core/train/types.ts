@@ -30,6 +30,7 @@ export interface StepInfo {
   totalSteps: number
   epoch: number // fractional
   lr: number
+  eps255: number // the training attack's ε at this step, in /255 (0: trained on clean images)
   loss: number
   imagesPerSec: number
 }
