@@ -18,6 +18,7 @@ import { EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
 import type { BackendChoice } from './backends'
 import type { StartedHelpers } from './attackPool'
 import { describeThreads } from './cpuPlan'
+import { evaluateInChunks } from './evaluateInChunks'
 import { assertNever, type BackendName, type FromWorker, type ToWorker } from './protocol'
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void
@@ -32,6 +33,8 @@ export interface WorkerEnv {
   watchDeviceLoss?(onLost: (message: string) => void): void
   /** Starts the helper workers that take shares of every PGD attack (WASM only; see cpuPlan.ts). */
   startAttackHelpers?(threads?: number): Promise<StartedHelpers>
+  /** Test images the assets hold: the whole test set, unless a reduced payload (a GPU machine's) says fewer. */
+  testImages?: number
 }
 
 export interface ManifestEntry {
@@ -150,6 +153,20 @@ export function createHandler(post: Post, env: WorkerEnv) {
     post({ type: 'attackResult', requestId, example: { ...r.examples[0], index } })
   }
 
+  /** A run's final weights (safetensors) evaluated on the first `evalSize` test images, with progress. */
+  async function evaluateWeights(msg: Extract<ToWorker, { type: 'evaluateWeights' }>) {
+    if (!test) return fail('the test images are not loaded yet', { requestId: msg.requestId })
+    if (!(Number.isInteger(msg.evalSize) && msg.evalSize >= 1 && msg.evalSize <= test.n)) return fail(`the evaluation subset must hold 1 to ${test.n} images`, { requestId: msg.requestId })
+    const model = modelFromStateDict(readCheckpoint(new Uint8Array(msg.weights), 'the run\'s weights'))
+    try {
+      const progress = (done: number) => post({ type: 'evaluationProgress', requestId: msg.requestId, done, total: msg.evalSize })
+      const point = await evaluateInChunks(model, head(test, msg.evalSize), msg.evalAttack, helpers, progress)
+      post({ type: 'evaluation', requestId: msg.requestId, point })
+    } finally {
+      disposeModel(model)
+    }
+  }
+
   /** On WASM, helper workers may take shares of every PGD attack; says how many threads train. */
   async function startHelpers(choice: BackendChoice, threads?: number): Promise<string> {
     if (choice.backend !== 'wasm') return ''
@@ -185,7 +202,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
           post({ type: 'ready', backend: choice.backend, adapter: `${choice.adapter}${await startHelpers(choice, msg.threads)}`, fallbackReason: choice.fallbackReason })
           post({ type: 'loading', stage: 'test images', fraction: 0 })
           test = parseCifarBin(await env.fetchBytes(`data/cifar10/${TEST_FILE}`))
-          if (test.n !== TEST_SET_SIZE) throw new Error(`the test set has ${test.n} images, expected ${TEST_SET_SIZE}`)
+          if (test.n !== (env.testImages ?? TEST_SET_SIZE)) throw new Error(`the test set has ${test.n} images, expected ${env.testImages ?? TEST_SET_SIZE}`)
           post({ type: 'loading', stage: 'test images', fraction: 1 })
           return
         }
@@ -227,6 +244,8 @@ export function createHandler(post: Post, env: WorkerEnv) {
           return
         case 'attackImage':
           return await attackImage(msg.requestId, msg.index, msg.evalAttack)
+        case 'evaluateWeights':
+          return await evaluateWeights(msg)
         default:
           return assertNever(msg)
       }

@@ -26,6 +26,12 @@ export type ToWorker =
   | { type: 'stop'; runId: string }
   /** Attack one test image with the current model (the running run's, else the base model). */
   | { type: 'attackImage'; requestId: string; index: number; evalAttack: EvalAttack }
+  /**
+   * Clean and robust accuracy of given weights (a run's safetensors, PyTorch names) on the first
+   * `evalSize` test images: a run's final model under a stronger attack. Answered by
+   * `evaluationProgress` messages, then `evaluation` (or an `error` with the requestId).
+   */
+  | { type: 'evaluateWeights'; requestId: string; weights: ArrayBuffer; evalAttack: EvalAttack; evalSize: number }
 
 export type FromWorker =
   | { type: 'loading'; stage: string; fraction: number }
@@ -41,6 +47,10 @@ export type FromWorker =
   /** Final message of a run; `weights` is a safetensors file in PyTorch names (null if none). */
   | { type: 'runEnded'; runId: string; status: RunEndStatus; reason: string | null; weights: ArrayBuffer | null; wallMs: number }
   | { type: 'attackResult'; requestId: string; example: AdvExample }
+  /** `done` of `total` images of an `evaluateWeights` request are evaluated. */
+  | { type: 'evaluationProgress'; requestId: string; done: number; total: number }
+  /** The result of `evaluateWeights` (step, epoch and lr are 0: the weights carry no history). */
+  | { type: 'evaluation'; requestId: string; point: EvalPoint }
   /** A request failed; `requestId`/`runId` say which, if any. The worker state is unchanged. */
   | { type: 'error'; message: string; requestId?: string; runId?: string; fatal?: boolean }
 

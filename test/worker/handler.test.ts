@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseSafetensors } from '../../src/core/checkpoint'
 import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/config'
-import { PRESETS } from '../../src/core/schedule'
+import { epsAt, EPS_PRESETS, PRESETS } from '../../src/core/schedule'
 import { createHandler } from '../../src/worker/handler'
 import { inbox, nodeEnv } from '../../scripts/lib/node-env'
 import { checkpointPath } from '../helpers/engine'
@@ -25,6 +25,7 @@ const config: RunConfig = {
 }
 const schedule = PRESETS['slow-start-fast-decay'].points
 const errorsSince = (n: number) => box.messages.slice(n).filter((m) => m.type === 'error')
+const bufferOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
 
 beforeAll(async () => {
   await handler.handle({ type: 'init', assetBase: '', prefer: ['wasm'] })
@@ -48,6 +49,30 @@ describe('worker handler', () => {
     expect(b.examples[0].clean).toHaveLength(32 * 32 * 3)
   })
 
+  it('evaluates given weights a chunk at a time, reporting progress: the pretrained checkpoint scores its baseline', async () => {
+    await handler.handle({ type: 'baseline', requestId: 'b110', evalAttack, evalSize: 110 })
+    const b = await box.next('baseline', (m) => m.requestId === 'b110')
+    const n = box.messages.length
+    await handler.handle({ type: 'evaluateWeights', requestId: 'e1', weights: bufferOf(readFileSync(checkpointPath('resnet20'))), evalAttack, evalSize: 110 })
+    const e = await box.next('evaluation', (m) => m.requestId === 'e1')
+    const progress = box.messages.slice(n).flatMap((m) => (m.type === 'evaluationProgress' && m.requestId === 'e1' ? [[m.done, m.total]] : []))
+    expect(progress).toEqual([[100, 110], [110, 110]])
+    // PGD without a random start is deterministic: chunks add up to the one-piece evaluation.
+    const { clean, robust, perClassClean, perClassRobust } = b.point
+    expect(e.point).toMatchObject({ clean, robust, perClassClean, perClassRobust, evalSize: 110 })
+  })
+
+  it('answers weights it cannot read, or a bad subset, with an error for that request', async () => {
+    const n = box.messages.length
+    await handler.handle({ type: 'evaluateWeights', requestId: 'e2', weights: new TextEncoder().encode('not weights').buffer as ArrayBuffer, evalAttack, evalSize: 10 })
+    await handler.handle({ type: 'evaluateWeights', requestId: 'e3', weights: bufferOf(readFileSync(checkpointPath('resnet20'))), evalAttack, evalSize: 0 })
+    const errors = errorsSince(n) as { message: string; requestId?: string }[]
+    expect(errors.map((m) => m.requestId)).toEqual(['e2', 'e3'])
+    expect(errors[0].message).toMatch(/not a PyTorch checkpoint or safetensors file/)
+    expect(errors[1].message).toMatch(/evaluation subset/)
+    expect(box.messages.slice(n).some((m) => m.type === 'evaluation')).toBe(false)
+  })
+
   it('refuses a corrupt or foreign checkpoint with a message and keeps the current model', async () => {
     const baseBefore = handler.state().base
     const n = box.messages.length
@@ -62,13 +87,15 @@ describe('worker handler', () => {
     expect(box.messages.slice(n).some((m) => m.type === 'modelLoaded')).toBe(false)
   })
 
-  it('runs a tiny fine-tuning run to the end, posting steps, evaluations, examples and weights', async () => {
-    await handler.handle({ type: 'start', runId: 'r1', config, schedule })
+  it('runs a tiny fine-tuning run to the end, posting steps (with the ε of the ε curve), evaluations, examples and weights', async () => {
+    const epsCurve = EPS_PRESETS['ramp-50'].points
+    await handler.handle({ type: 'start', runId: 'r1', config: { ...config, epsCurve }, schedule })
     const end = await box.next('runEnded', (m) => m.runId === 'r1')
     expect(end.status).toBe('done')
     const steps = box.messages.filter((m) => m.type === 'step' && m.runId === 'r1')
     const evals = box.messages.filter((m) => m.type === 'eval' && m.runId === 'r1')
     expect(steps).toHaveLength(4)
+    for (const m of steps) if (m.type === 'step') expect(m.info.eps255).toBeCloseTo(epsAt(epsCurve, 8, m.info.step - 1, 4), 12)
     expect(evals.map((m) => (m as { point: { step: number } }).point.step)).toEqual([0, 2, 4])
     expect(box.messages.some((m) => m.type === 'examples' && m.runId === 'r1')).toBe(true)
     const weights = parseSafetensors(new Uint8Array(end.weights!))
@@ -101,12 +128,17 @@ describe('worker handler', () => {
     expect(box.messages.at(-1)).toMatchObject({ type: 'modelLoaded', model: 'imported resnet32', params: 464_154 })
   })
 
-  it('reports an invalid configuration as an error of that run', async () => {
+  it('refuses an invalid configuration or an unusable ε curve with an error of that run, naming the problem', async () => {
     const n = box.messages.length
     await handler.handle({ type: 'start', runId: 'bad', config: { ...config, batchSize: 0 }, schedule })
-    const end = await box.next('runEnded', (m) => m.runId === 'bad')
-    expect(end.status).toBe('error')
-    expect(end.reason).toMatch(/Batch size/)
-    expect(errorsSince(n)).toEqual([])
+    await handler.handle({ type: 'start', runId: 'bad-eps', config: { ...config, epsCurve: [{ t: 0, y: 0 }, { t: 1, y: 2 }] }, schedule })
+    await handler.handle({ type: 'start', runId: 'one-point', config: { ...config, epsCurve: [{ t: 0, y: 1 }] }, schedule })
+    const errors = errorsSince(n) as { message: string; runId?: string }[]
+    expect(errors.map((m) => m.runId)).toEqual(['bad', 'bad-eps', 'one-point'])
+    expect(errors[0].message).toMatch(/Batch size/)
+    expect(errors[1].message).toMatch(/ε cannot exceed ε_max/)
+    expect(errors[2].message).toMatch(/An ε curve needs at least two control points/)
+    expect(box.messages.slice(n).some((m) => m.type === 'runStarted' || m.type === 'runEnded')).toBe(false)
+    expect(handler.state().run).toBeNull()
   })
 })
