@@ -1,13 +1,17 @@
 // Human-readable names for attacks, accuracies and runs, shared by the page, the comparison
 // table and the names of downloaded files.
 
-import type { EvalAttack, TrainAttack } from '../core/config'
+import type { EvalAttack, RunConfig, TrainAttack } from '../core/config'
+import { EPS_PRESET_NAMES, EPS_PRESETS, type ControlPoint } from '../core/schedule'
 
 const eps = (v: number) => `ε=${Number(v.toFixed(3))}/255`
+const sameCurve = (a: readonly ControlPoint[], b: readonly ControlPoint[]) => a.length === b.length && a.every((p, i) => p.t === b[i].t && p.y === b[i].y)
 
 /** "PGD-10, ε=8/255" (plus restarts / random start when not the plain default). */
 export function evalAttackLabel(a: EvalAttack): string {
   if (a.kind === 'fgsm') return `FGSM, ${eps(a.eps255)}`
+  // APGD-CE always starts at random and picks its own step size: only restarts vary.
+  if (a.kind === 'apgd-ce') return `APGD-CE-${a.steps}, ${eps(a.eps255)}${a.restarts > 1 ? ` (${a.restarts} restarts)` : ''}`
   const extras = [a.randomStart ? 'random start' : '', a.restarts > 1 ? `${a.restarts} restarts` : ''].filter(Boolean)
   return `PGD-${a.steps}, ${eps(a.eps255)}${extras.length ? ` (${extras.join(', ')})` : ''}`
 }
@@ -16,6 +20,30 @@ export function trainAttackLabel(a: TrainAttack): string {
   if (a.kind === 'none') return 'none (clean fine-tuning)'
   if (a.kind === 'fgsm-rs') return `FGSM-RS, ${eps(a.eps255)}`
   return `PGD-${a.steps}, ${eps(a.eps255)}, step ${Number(a.stepSize255.toFixed(3))}/255`
+}
+
+/**
+ * The training attack's ε curve when it is not full ε throughout, else null: "ε ramp over the
+ * first 30 %" for a preset, "ε curve 2–8/255" for a hand-drawn one.
+ */
+export function epsCurveLabel(c: Pick<RunConfig, 'trainAttack' | 'epsCurve'>): string | null {
+  const curve = c.epsCurve
+  if (c.trainAttack.kind === 'none' || !Array.isArray(curve) || curve.every((p) => p.y === 1)) return null
+  const preset = EPS_PRESET_NAMES.find((n) => sameCurve(curve, EPS_PRESETS[n].points))
+  if (preset) return `ε ${EPS_PRESETS[preset].label.toLowerCase()}`
+  const ys = curve.map((p) => p.y * c.trainAttack.eps255)
+  const r = (v: number) => Number(v.toFixed(2))
+  return `ε curve ${r(Math.min(...ys))}–${r(Math.max(...ys))}/255`
+}
+
+/** "from scratch (random init)" for a run that does not start from the pretrained weights. */
+export function initLabel(c: Pick<RunConfig, 'init'>): string | null {
+  return c.init === 'random' ? 'from scratch (random init)' : null
+}
+
+/** How a run trains, in one line: attack, ε curve when not constant, start when not pretrained. */
+export function trainingLabel(c: RunConfig): string {
+  return [trainAttackLabel(c.trainAttack), epsCurveLabel(c), initLabel(c)].filter(Boolean).join(' · ')
 }
 
 /** Accuracy in [0,1] → "87.1" (one decimal, percent); non-finite → "–". */

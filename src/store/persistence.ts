@@ -1,6 +1,7 @@
 // Where run records and tuned weights are kept across reloads, behind a small interface so the
 // store runs in Node tests with the in-memory version; idb.ts is the browser's IndexedDB one.
 
+import { DEFAULT_CONFIG } from '../core/config'
 import type { Run } from './types'
 
 export interface RunStorage {
@@ -23,8 +24,18 @@ export function errorText(e: unknown): string {
   return String(e)
 }
 
-/** Runs cut off by a reload cannot continue (the worker's model is gone): they are interrupted. */
-export function reviveRun(run: Run): Run {
+/**
+ * A saved run as this page reads it. Records saved before a field existed get the value that
+ * describes how they trained: from the pretrained weights, at full ε throughout, no APGD-CE yet.
+ * Runs cut off by a reload cannot continue (the worker's model is gone): they are interrupted.
+ */
+export function reviveRun(saved: Run): Run {
+  const c = saved.config
+  const run: Run = {
+    ...saved,
+    config: { ...c, init: c.init ?? DEFAULT_CONFIG.init, epsCurve: Array.isArray(c.epsCurve) ? c.epsCurve : structuredClone(DEFAULT_CONFIG.epsCurve) },
+    strongEval: saved.strongEval ?? null,
+  }
   if (run.status === 'queued' || run.status === 'starting' || run.status === 'running' || run.status === 'paused')
     return { ...run, status: 'interrupted', reason: 'page reloaded', endedAt: run.endedAt ?? Date.now() }
   return run

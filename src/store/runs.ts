@@ -18,11 +18,11 @@ export function nextRunNumber(runs: readonly Run[]): number {
   return runs.reduce((m, r) => Math.max(m, r.number), 0) + 1
 }
 
-export function createRun(o: { id: string; number: number; color: string; now: number; config: RunConfig; schedule: readonly ControlPoint[]; base: Run['base'] }): Run {
+export function createRun(o: { id: string; number: number; color: string; now: number; config: RunConfig; schedule: readonly ControlPoint[]; base: Run['base']; name?: string }): Run {
   return {
     id: o.id,
     number: o.number,
-    name: `Run ${o.number}`,
+    name: o.name ?? `Run ${o.number}`,
     color: o.color,
     createdAt: o.now,
     base: { ...o.base },
@@ -40,6 +40,7 @@ export function createRun(o: { id: string; number: number; color: string; now: n
     wallMs: null,
     endedAt: null,
     weights: 'none',
+    strongEval: null,
   }
 }
 
@@ -49,7 +50,7 @@ export function applySteps(run: Run, infos: readonly StepInfo[]): Run {
   const added = []
   for (const i of infos) {
     if (i.step <= last) continue
-    added.push({ step: i.step, epoch: i.epoch, lr: i.lr, loss: i.loss })
+    added.push({ step: i.step, epoch: i.epoch, lr: i.lr, eps255: i.eps255, loss: i.loss })
     last = i.step
   }
   if (added.length === 0) return run
@@ -79,6 +80,7 @@ export function updateLive(prev: LiveInfo | undefined, info: StepInfo, at: numbe
     totalSteps: info.totalSteps,
     epoch: info.epoch,
     lr: info.lr,
+    eps255: info.eps255,
     loss: info.loss,
     imagesPerSec: info.imagesPerSec,
     arrivals: arrivals.length > ETA_WINDOW ? arrivals.slice(-ETA_WINDOW) : arrivals,

@@ -26,7 +26,24 @@ export interface StepSample {
   step: number
   epoch: number
   lr: number
+  eps255?: number // the training attack's ε at this step (absent in older saved records)
   loss: number
+}
+
+/** A final evaluation of a run's weights under a stronger attack than its own (APGD-CE), on request. */
+export interface StrongEval {
+  attack: EvalAttack
+  point: EvalPoint
+  at: number // ms since epoch
+}
+
+/** An evaluation of a finished run's weights: waits while a run trains, one at a time. */
+export interface EvalJob {
+  runId: string
+  requestId: string
+  status: 'queued' | 'running'
+  done: number // images evaluated so far
+  total: number
 }
 
 /** Where the weights of a finished run live: IndexedDB, only this tab's memory, or nowhere. */
@@ -52,6 +69,7 @@ export interface Run {
   wallMs: number | null // training wall time reported by the worker at the end
   endedAt: number | null
   weights: WeightsState
+  strongEval: StrongEval | null // APGD-CE on the final weights, once asked for
 }
 
 /** Live progress of the active run, not persisted. `arrivals` are main-thread timestamps. */
@@ -60,6 +78,7 @@ export interface LiveInfo {
   totalSteps: number
   epoch: number
   lr: number
+  eps255: number
   loss: number
   imagesPerSec: number
   arrivals: { step: number; at: number }[]
