@@ -2,20 +2,21 @@
 // lifecycle and worker messages. Tests create it directly with in-memory dependencies.
 
 import { createStore } from 'zustand/vanilla'
-import { DEFAULT_CONFIG, type ModelName } from '../core/config'
-import { PRESETS } from '../core/schedule'
+import { DEFAULT_CONFIG, type ModelInit, type ModelName } from '../core/config'
+import { EPS_PRESETS, PRESETS } from '../core/schedule'
 import { createCtx, ensureBaseline, type Ctx } from './context'
 import { reviveRun, errorText } from './persistence'
 import { receive, receiveSteps } from './receive'
-import { deleteRun, pauseRun, renameRun, resumeRun, startRun, stopRun, workerCrashed } from './runLifecycle'
+import { compareSchedules, deleteRun, pauseRun, renameRun, resumeRun, startRun, stopRun, workerCrashed } from './runLifecycle'
 import { insertPoint, movePoint, nudgePoint, removePoint } from './scheduleEdits'
 import { loadSettings, saveSettings } from './settings'
 import { decodeShareHash, encodeShareHash } from './share'
 import type { AppState, StoreDeps } from './state'
+import { evaluateStrong } from './strongEval'
 import { isActive } from './types'
 
 export type AppStore = ReturnType<typeof createAppStore>
-export { baselineKey, currentBaseline, focusedRun, startBlockers, type AppState, type StoreDeps } from './state'
+export { baselineKey, currentBaseline, focusedRun, runBlockers, startBlockers, type AppState, type StoreDeps } from './state'
 
 let counter = 0
 const defaultId = () => `${Date.now().toString(36)}-${(++counter).toString(36)}-${Math.random().toString(36).slice(2, 7)}`
@@ -75,6 +76,7 @@ export function createAppStore(deps: StoreDeps) {
       focusRunId: null,
       live: {},
       inspect: null,
+      evaluations: {},
       notices: [],
       actions: {
         async boot(hash) {
@@ -109,8 +111,9 @@ export function createAppStore(deps: StoreDeps) {
           if (JSON.stringify(before.evalAttack) !== JSON.stringify(after.evalAttack) || before.evalSize !== after.evalSize) refreshBaseline()
         },
         resetConfig() {
-          const model = get().config.model
-          get().actions.setConfig(() => ({ ...structuredClone(DEFAULT_CONFIG), model }))
+          // The model picker's choice (architecture, pretrained or random) is not the form's to reset.
+          const { model, init } = get().config
+          get().actions.setConfig(() => ({ ...structuredClone(DEFAULT_CONFIG), model, init }))
         },
         setSchedule: (points) => editSchedule(() => points.map((p) => ({ t: p.t, y: p.y }))),
         applyPreset: (name) => editSchedule(() => structuredClone(PRESETS[name].points)),
@@ -123,17 +126,23 @@ export function createAppStore(deps: StoreDeps) {
           return r.index
         },
         removePoint: (i) => editSchedule((pts) => removePoint(pts, i)),
+        setEpsCurve: (points) => get().actions.setConfig((c) => ({ ...c, epsCurve: points.map((p) => ({ t: p.t, y: p.y })) })),
+        applyEpsPreset: (name) => get().actions.setConfig((c) => ({ ...c, epsCurve: structuredClone(EPS_PRESETS[name].points) })),
         shareHash: () => encodeShareHash(get().config, get().schedule),
         setXAxis(unit) {
           set({ xAxis: unit })
           persistSettings()
         },
-        chooseModel(name: ModelName) {
+        chooseModel(name: ModelName, init: ModelInit = 'pretrained') {
           const s = get()
           if (s.activeRunId || s.queue.length || s.modelOp || s.worker.status !== 'ready') return
-          if (s.baseModel?.model === name && !s.baseModel.imported) return
-          set((st) => ({ config: { ...st.config, model: name }, modelOp: { kind: 'load', label: name }, importError: null }))
+          set((st) => ({ config: { ...st.config, init } }))
           persistSettings()
+          // Random weights need no checkpoint, but the base model follows the architecture, so
+          // the header's baseline and the comparison's reference are the same network pretrained.
+          const loaded = s.baseModel?.model.replace(/^imported\s+/, '')
+          if (loaded === name && (init === 'random' || !s.baseModel?.imported)) return
+          set((st) => ({ config: { ...st.config, model: name }, modelOp: { kind: 'load', label: name }, importError: null }))
           full.send({ type: 'loadModel', model: name })
         },
         importCheckpoint(fileName, bytes) {
@@ -144,6 +153,8 @@ export function createAppStore(deps: StoreDeps) {
         },
         dismissImportError: () => set({ importError: null }),
         startRun: () => startRun(ctx),
+        compareSchedules: (presets) => compareSchedules(ctx, presets),
+        evaluateStrong: (id) => evaluateStrong(ctx, id),
         pauseRun: runAction(pauseRun),
         resumeRun: runAction(resumeRun),
         stopRun: runAction(stopRun),

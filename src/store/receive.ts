@@ -8,6 +8,7 @@ import { errorText, isQuotaError } from './persistence'
 import { applyEval, applySteps, endRun, updateLive } from './runs'
 import { startNext } from './runLifecycle'
 import type { StepMessage } from './state'
+import { failEvaluation, receiveEvaluation, startNextEvaluation } from './strongEval'
 import { isActive, type Run } from './types'
 
 /** Imported checkpoints are named like 'imported resnet32' by the worker: the architecture. */
@@ -45,10 +46,12 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
         importError: null,
         baseModel: { model: msg.model, source: msg.source, params: msg.params, imported },
         modelGen: s.modelGen + 1,
-        config: arch ? { ...s.config, model: arch } : s.config,
+        // A checkpoint is imported to be fine-tuned: runs start from it, not from random weights.
+        config: arch ? { ...s.config, model: arch, init: imported ? 'pretrained' : s.config.init } : s.config,
       }))
       if (!get().activeRunId) ensureBaseline(ctx, get().config)
       startNext(ctx)
+      void startNextEvaluation(ctx)
       return
     }
     case 'baseline': {
@@ -87,6 +90,10 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
     case 'runEnded':
       if (!activeRun(ctx, msg.runId)) return
       void finishRun(ctx, msg)
+      return
+    case 'evaluation':
+    case 'evaluationProgress':
+      receiveEvaluation(ctx, msg)
       return
     case 'attackResult':
       set((s) => (s.inspect?.requestId === msg.requestId ? { inspect: { ...s.inspect, status: 'ready', example: msg.example } } : s))
@@ -138,6 +145,7 @@ async function finishRun(ctx: Ctx, msg: Extract<FromWorker, { type: 'runEnded' }
   if (!ctx.get().activeRunId) {
     if (!ctx.get().queue.length) ensureBaseline(ctx, ctx.get().config)
     startNext(ctx)
+    void startNextEvaluation(ctx)
   }
 }
 
@@ -145,6 +153,7 @@ function receiveError(ctx: Ctx, msg: Extract<FromWorker, { type: 'error' }>) {
   const { get, set } = ctx
   if (msg.fatal) return ctx.get().actions.workerCrashed(msg.message)
   if (msg.requestId) {
+    if (failEvaluation(ctx, msg.requestId, msg.message)) return
     const entry = Object.values(get().baselines).find((b) => b.requestId === msg.requestId)
     if (entry) {
       set((s) => ({ baselines: { ...s.baselines, [entry.key]: { ...entry, status: 'error', error: msg.message } } }))

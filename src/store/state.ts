@@ -1,12 +1,12 @@
 // The shape of the app store: session state, the editor's config and curve, the runs, and the
 // actions that change them. Selectors that derive values for several components live here too.
 
-import { configProblems, type EvalAttack, type ModelName, type RunConfig } from '../core/config'
-import { scheduleProblems, type ControlPoint, type PresetName } from '../core/schedule'
+import { configProblems, type EvalAttack, type ModelInit, type ModelName, type RunConfig } from '../core/config'
+import { scheduleProblems, type ControlPoint, type EpsPresetName, type PresetName } from '../core/schedule'
 import type { FromWorker, ToWorker } from '../worker/protocol'
 import type { RunStorage } from './persistence'
 import type { KeyValueStorage } from './settings'
-import type { BaselineEntry, InspectState, LiveInfo, Notice, Run, WorkerState, XAxisUnit } from './types'
+import type { BaselineEntry, EvalJob, InspectState, LiveInfo, Notice, Run, WorkerState, XAxisUnit } from './types'
 
 export type StepMessage = Extract<FromWorker, { type: 'step' }>
 
@@ -32,13 +32,21 @@ export interface Actions {
   /** Returns the new point's index, or null when it cannot be added. */
   addPoint(p: ControlPoint): number | null
   removePoint(i: number): void
+  /** The training attack's ε curve (config.epsCurve), y = 1 being ε_max. */
+  setEpsCurve(points: ControlPoint[]): void
+  applyEpsPreset(name: EpsPresetName): void
   shareHash(): string
   setXAxis(unit: XAxisUnit): void
-  chooseModel(name: ModelName): void
+  /** The architecture, and whether runs start from its pretrained weights or from random ones. */
+  chooseModel(name: ModelName, init?: ModelInit): void
   importCheckpoint(fileName: string, bytes: ArrayBuffer): void
   dismissImportError(): void
   /** Starts (or queues) a run with a frozen copy of the config and curve; null if blocked. */
   startRun(): string | null
+  /** Queues one run per LR preset with the current config (ε curve and seed included); their ids. */
+  compareSchedules(presets: readonly PresetName[]): string[]
+  /** Evaluates a finished run's final weights with APGD-CE (after any training), recorded on the run. */
+  evaluateStrong(id: string): void
   pauseRun(id: string): void
   resumeRun(id: string): void
   stopRun(id: string): void
@@ -77,6 +85,7 @@ export interface AppState {
   focusRunId: string | null
   live: Record<string, LiveInfo>
   inspect: InspectState | null
+  evaluations: Record<string, EvalJob> // by run id
   notices: Notice[]
   actions: Actions
 }
@@ -89,15 +98,20 @@ export function currentBaseline(s: AppState): BaselineEntry | null {
   return s.baselines[baselineKey(s.modelGen, s.config.evalAttack, s.config.evalSize)] ?? null
 }
 
-/** Why Start is unavailable, as messages for the button's tooltip; empty when it can start. */
-export function startBlockers(s: AppState): string[] {
+/** Why no run can be queued with the current config, whatever its LR schedule; empty when one can. */
+export function runBlockers(s: AppState): string[] {
   const out: string[] = []
   if (s.worker.status === 'crashed') out.push('The training worker stopped; reload the page.')
   else if (s.worker.status !== 'ready') out.push('The training backend is still starting.')
   else if (!s.baseModel || s.modelOp) out.push('The model is still loading.')
   if (!s.hydrated) out.push('Saved runs are still loading.')
-  out.push(...configProblems(s.config), ...scheduleProblems(s.schedule))
+  out.push(...configProblems(s.config))
   return out
+}
+
+/** Why Start is unavailable, as messages for the button's tooltip; empty when it can start. */
+export function startBlockers(s: AppState): string[] {
+  return [...runBlockers(s), ...scheduleProblems(s.schedule)]
 }
 
 /** The run whose progress and previews the page shows: the chosen one, else the active, else the newest. */
