@@ -1,11 +1,12 @@
 // L∞ attacks in pixel space [0, 1] (the normalisation lives inside the model): FGSM, FGSM with
-// random start (Wong, Rice & Kolter 2020) and PGD-k (Madry et al. 2018). Pure functions of a
-// forward function: no variables, no optimiser state. Random starts come from a seeded host RNG
-// so every backend sees the same noise.
+// random start (Wong, Rice & Kolter 2020) and PGD-k (Madry et al. 2018); APGD-CE is in apgd.ts.
+// Pure functions of a forward function: no variables, no optimiser state. Random starts come from
+// a seeded host RNG so every backend sees the same noise.
 
 import * as tf from '@tensorflow/tfjs-core'
 import { crossEntropy } from '../model/resnet'
 import type { Rng } from '../rng'
+import { apgdCe } from './apgd'
 
 /** The model as a function of pixels, optionally with its input gradient ready-made. */
 export type Forward = ((x: tf.Tensor4D) => tf.Tensor2D) & {
@@ -60,7 +61,7 @@ export function exactSign(g: tf.Tensor, zero: tf.Scalar | number = 0): tf.Tensor
 }
 
 /** The gradient of the summed cross-entropy with respect to the input. */
-function inputGrad(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
+export function inputGrad(fwd: Forward, xa: tf.Tensor4D, y: tf.Tensor1D): tf.Tensor4D {
   if (fwd.inputGrad) return fwd.inputGrad(xa, y)
   return tf.grad((xi: tf.Tensor) => crossEntropy(fwd(xi as tf.Tensor4D), y, 'sum'))(xa) as tf.Tensor4D
 }
@@ -119,7 +120,7 @@ export function fgsmRandomStart(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, ep
 }
 
 export interface EvalAttackOptions extends PgdOptions {
-  kind: 'pgd' | 'fgsm' | 'apgd-ce'
+  kind: 'pgd' | 'fgsm' | 'apgd-ce' // APGD-CE: `steps` iterations, always from a random start; stepSize unused
   restarts: number // an image is robust only if it survives every restart
 }
 
@@ -128,12 +129,13 @@ export type PgdRunner = (x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng
 
 /**
  * The evaluation attack on a batch, with restarts: for each image the adversarial example of
- * the first restart that fools the model (or the last restart's if none does).
+ * the first restart that fools the model (or the last restart's if none does). `runPgd` serves
+ * PGD only; APGD-CE runs here, unshared.
  */
 export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng, runPgd: PgdRunner = (xs, ys, po, r) => pgd(fwd, xs, ys, po, r)): Promise<tf.Tensor4D> {
   if (o.kind === 'fgsm') return fgsm(fwd, x, y, o.eps)
-  if (o.kind === 'apgd-ce') throw new Error('APGD-CE is not available yet')
-  let best = await runPgd(x, y, o, rng)
+  const run: PgdRunner = o.kind === 'apgd-ce' ? (xs, ys, po, r) => apgdCe(fwd, xs, ys, { eps: po.eps, steps: po.steps }, r) : runPgd
+  let best = await run(x, y, o, rng)
   for (let r = 1; r < o.restarts; r++) {
     const fooled = tf.tidy(() => tf.notEqual(tf.argMax(fwd(best), 1), y))
     const allFooled = (await tf.all(fooled).data())[0] === 1
@@ -141,7 +143,7 @@ export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D
       fooled.dispose()
       break
     }
-    const candidate = await runPgd(x, y, o, rng)
+    const candidate = await run(x, y, o, rng)
     const merged = tf.tidy(() => tf.where(tf.tile(tf.reshape(fooled, [-1, 1, 1, 1]), [1, ...x.shape.slice(1)]), best, candidate) as tf.Tensor4D)
     tf.dispose([fooled, candidate, best])
     best = merged
