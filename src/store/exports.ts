@@ -4,7 +4,7 @@
 import { CIFAR10_CLASSES } from '../core/config'
 import type { EvalPoint } from '../core/train/types'
 import { finalEval } from './compare'
-import { evalAttackLabel, pct, slug, trainAttackLabel } from './describe'
+import { evalAttackLabel, pct, slug, trainAttackLabel, trainingLabel } from './describe'
 import type { Run } from './types'
 
 /** "advtune-run-2-resnet20-clean87.1-robust41.2" (no extension). */
@@ -29,9 +29,11 @@ export function historyJson(run: Run, appVersion: string): string {
     base: run.base,
     config: run.config,
     schedule: run.schedule,
-    labels: { trainAttack: trainAttackLabel(run.config.trainAttack), evalAttack: evalAttackLabel(run.config.evalAttack), classes: CIFAR10_CLASSES },
+    labels: { trainAttack: trainAttackLabel(run.config.trainAttack), training: trainingLabel(run.config), evalAttack: evalAttackLabel(run.config.evalAttack), classes: CIFAR10_CLASSES },
     totalSteps: run.totalSteps,
     evals: chartEvals(run).map(jsonSafe),
+    // APGD-CE on the final weights, when it was asked for.
+    strongEval: run.strongEval && { attack: run.strongEval.attack, label: evalAttackLabel(run.strongEval.attack), at: new Date(run.strongEval.at).toISOString(), point: jsonSafe(run.strongEval.point) },
     steps: run.steps.map(jsonSafe),
   }
   return JSON.stringify(doc, null, 1)

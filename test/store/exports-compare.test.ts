@@ -46,6 +46,10 @@ describe('exports', () => {
     expect(doc.steps[0].loss).toBeNull()
     expect(doc.run.status).toBe('diverged')
     expect(doc.labels.evalAttack).toBe('PGD-10, ε=8/255')
+    expect(doc.strongEval).toBeNull()
+    const attack = { ...DEFAULT_CONFIG.evalAttack, kind: 'apgd-ce' as const, steps: 100 }
+    const evaluated = JSON.parse(historyJson({ ...r, strongEval: { attack, point: evalPoint(0, 0.8, 0.35), at: 0 } }, '0.1.0'))
+    expect(evaluated.strongEval).toMatchObject({ label: 'APGD-CE-100, ε=8/255', point: { robust: 0.35 } })
   })
 
   it('chart points do not duplicate step 0 when the run measured it itself', () => {
