@@ -19,7 +19,8 @@ const IMAGES = 1024
 // Vulkan loader + libglvnd: the README of the device tool lists these for NVIDIA's Vulkan ICD.
 const DEBS = ['libvulkan1', 'libglvnd0', 'libegl1', 'libgl1', 'libglx0', 'libgles2', 'libopengl0']
 
-async function bundle(): Promise<void> {
+/** Bundles a Node entry (tfjs and the engine included, Dawn left external) into one .mjs file. */
+export async function bundleForNode(entry: string, outDir: string, fileName: string): Promise<void> {
   await build({
     configFile: false,
     root: REPO,
@@ -27,26 +28,28 @@ async function bundle(): Promise<void> {
     publicDir: false, // not the app's public/ (180 MB of data and weights)
     ssr: { noExternal: true, target: 'node' },
     build: {
-      ssr: join(REPO, 'scripts/gpu/webgpu-step.ts'),
-      outDir: STAGE,
+      ssr: entry,
+      outDir,
       emptyOutDir: false,
       minify: false,
       target: 'node20',
-      rollupOptions: { external: ['webgpu'], output: { format: 'es', entryFileNames: 'webgpu-step.mjs', codeSplitting: false } },
+      rollupOptions: { external: ['webgpu'], output: { format: 'es', entryFileNames: fileName, codeSplitting: false } },
     },
   })
 }
 
-function copyDawn(): void {
+/** Dawn: the `webgpu` package's loader and its linux-x64 binary. */
+export function copyDawn(stage: string): void {
   const src = join(REPO, 'node_modules/webgpu')
-  const dst = join(STAGE, 'node_modules/webgpu')
+  const dst = join(stage, 'node_modules/webgpu')
   mkdirSync(join(dst, 'dist'), { recursive: true })
   for (const f of ['index.js', 'package.json', 'LICENSE.md']) copyFileSync(join(src, f), join(dst, f))
   cpSync(join(src, 'dist/linux-x64'), join(dst, 'dist/linux-x64'), { recursive: true })
 }
 
-function fetchDebs(): void {
-  const dir = join(STAGE, 'debs')
+/** The Vulkan loader and GL dispatch .debs NVIDIA's Vulkan driver links against. */
+export function fetchDebs(stage: string): void {
+  const dir = join(stage, 'debs')
   mkdirSync(dir, { recursive: true })
   // apt-get download fetches exactly these packages from the configured Debian mirror.
   execFileSync('apt-get', ['download', ...DEBS], { cwd: dir, stdio: 'inherit' })
@@ -63,10 +66,10 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`
 async function main() {
   rmSync(PACK_DIR, { recursive: true, force: true })
   mkdirSync(join(STAGE, 'bin'), { recursive: true })
-  await bundle()
-  copyDawn()
+  await bundleForNode(join(REPO, 'scripts/gpu/webgpu-step.ts'), STAGE, 'webgpu-step.mjs')
+  copyDawn(STAGE)
   copyFileSync(process.execPath, join(STAGE, 'bin/node'))
-  fetchDebs()
+  fetchDebs(STAGE)
   data()
   const payload = join(PACK_DIR, 'payload.tar.xz')
   execFileSync('tar', ['-C', STAGE, '-I', 'xz -T0 -6', '-cf', payload, '.'], { stdio: 'inherit' })
@@ -74,7 +77,8 @@ async function main() {
   console.log(`${payload}: ${mib(statSync(payload).size)} (${readdirSync(PACK_DIR).join(', ')}); carry 'bench/out/gpu'`)
 }
 
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
+if (process.argv[1] && import.meta.filename === process.argv[1])
+  main().catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })

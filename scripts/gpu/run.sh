@@ -53,63 +53,8 @@ say "machine: $(uname -m), $(nproc) cores ($(awk -F': ' '/model name/ {print $2;
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 
 # --- Vulkan: the loader from the payload where the system has none; NVIDIA's driver manifest
-mkdir -p "$WORK/sys"
-# A .deb is an ar archive holding data.tar.*: Python unpacks it where dpkg-deb is missing.
-undeb() {
-  if command -v dpkg-deb >/dev/null; then dpkg-deb -x "$1" "$2"; return; fi
-  python3 - "$1" "$2" <<'PY'
-import io, sys, tarfile
-b = open(sys.argv[1], 'rb').read(); i = 8
-while i < len(b):
-    name, size = b[i:i + 16].decode().strip().rstrip('/'), int(b[i + 48:i + 58])
-    if name.startswith('data.tar'):
-        tarfile.open(fileobj=io.BytesIO(b[i + 60:i + 60 + size])).extractall(sys.argv[2])
-    i += 60 + size + (size & 1)
-PY
-}
-for f in "$WORK"/debs/*.deb; do undeb "$f" "$WORK/sys"; done
-SYSLIB="$WORK/sys/usr/lib/x86_64-linux-gnu"
-if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
-  export LD_LIBRARY_PATH="$SYSLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  say "no system Vulkan loader: using the payload's (Debian libvulkan1 + libglvnd)"
-fi
-[ -d /usr/local/nvidia/lib64 ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/nvidia/lib64"
-
-if [ "${ADVTUNE_VK:-}" = swiftshader ]; then
-  export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
-  PROBE=(--probe)
-elif [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
-  for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
-           /etc/vulkan/icd.d/nvidia_icd.json /usr/local/share/vulkan/icd.d/nvidia_icd.json; do
-    [ -f "$f" ] && { export VK_ICD_FILENAMES=$f VK_DRIVER_FILES=$f; break; }
-  done
-  if [ -z "${VK_ICD_FILENAMES:-}" ]; then
-    # No manifest shipped: point the loader at the driver's Vulkan entry library ourselves.
-    lib=$(ldconfig -p | awk '/libGLX_nvidia.so.0/ {print $NF; exit}')
-    [ -z "$lib" ] && lib=$(ls /usr/local/nvidia/lib64/libGLX_nvidia.so.0 /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0 2>/dev/null | head -1)
-    if [ -n "$lib" ]; then
-      printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" >"$WORK/nvidia_icd.json"
-      export VK_ICD_FILENAMES="$WORK/nvidia_icd.json" VK_DRIVER_FILES="$WORK/nvidia_icd.json"
-    fi
-  fi
-  PROBE=(--probe --require-hardware)
-else
-  PROBE=(--probe --require-hardware)
-fi
-say "Vulkan ICD: ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-none found}}"
-
-if ! "${STEP[@]}" "${PROBE[@]}"; then
-  if [ "$(id -u)" = 0 ] && [ "${ADVTUNE_VK:-}" != swiftshader ]; then
-    # The device tool's documented recipe: unpack the loader and libglvnd into / and refresh ld.so.
-    say "no hardware adapter; unpacking the Vulkan/GL loaders into / and retrying"
-    for f in "$WORK"/debs/*.deb; do undeb "$f" /; done
-    ldconfig
-  fi
-  if ! VK_LOADER_DEBUG=error,warn "${STEP[@]}" "${PROBE[@]}"; then
-    say "Dawn found no suitable adapter; the PyTorch side runs alone"
-    NO_WEBGPU=1
-  fi
-fi
+probe_adapter() { if [ "${1:-}" = software-ok ]; then "${STEP[@]}" --probe; else "${STEP[@]}" --probe --require-hardware; fi; }
+source "$REPO/scripts/gpu/vulkan-env.sh"
 
 if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_CHECK:-}" ]; then
   say "correctness on this GPU: advtune's WebGPU kernels and ResNet-20 against tfjs's CPU backend"
