@@ -1,16 +1,26 @@
-// Axes of the schedule editor in real units: LR (peak LR × curve) on the left, epochs below,
-// optimizer steps above, with a light grid. Tick labels keep clear of control points (radius ~6)
-// sitting on the plot's edges.
+// Axes of a curve editor in real units: the curve's value (peak LR or ε_max × curve) on the
+// left, epochs below, optimizer steps above, with a light grid. Tick labels keep clear of
+// control points (radius ~6) sitting on the plot's edges.
 
 import { ticksWithin, plotHeight, plotWidth, type Frame } from './geometry'
-import { fmtLr } from './format'
 
-export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peakLr: number; epochs: number; totalSteps: number }) {
+interface Props {
+  f: Frame
+  yMax: number // the value at the top of the plot
+  yTitle: string
+  fmtY: (v: number) => string
+  epochs: number
+  totalSteps: number
+}
+
+export function ScheduleAxes({ f, yMax, yTitle, fmtY, epochs, totalSteps }: Props) {
+  // A zero maximum (no attack, ε = 0) has one tick, 0: the whole curve sits at 0.
+  const top = yMax > 0 ? yMax : 1
   const x0 = f.left
   const x1 = f.width - f.right
   const y0 = f.height - f.bottom
   const y1 = f.top
-  const lrTicks = ticksWithin(0, peakLr, 4)
+  const yTicks = yMax > 0 ? ticksWithin(0, yMax, 4) : [0]
   const epochTicks = ticksWithin(0, epochs, Math.min(8, Math.max(1, epochs * 2)))
   const stepTicks = ticksWithin(0, totalSteps, 6).filter((s) => Number.isInteger(s))
   const xOf = (frac: number) => x0 + frac * plotWidth(f)
@@ -18,11 +28,11 @@ export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peak
   return (
     <g className="axes" aria-hidden="true">
       <rect x={x0} y={y1} width={x1 - x0} height={y0 - y1} className="plot-bg" />
-      {lrTicks.map((v) => (
+      {yTicks.map((v) => (
         <g key={`y${v}`}>
-          <line x1={x0} x2={x1} y1={yOf(v / peakLr)} y2={yOf(v / peakLr)} className="grid" />
-          <text x={x0 - 10} y={yOf(v / peakLr)} className="tick" textAnchor="end" dominantBaseline="middle">
-            {fmtLr(v)}
+          <line x1={x0} x2={x1} y1={yOf(v / top)} y2={yOf(v / top)} className="grid" />
+          <text x={x0 - 10} y={yOf(v / top)} className="tick" textAnchor="end" dominantBaseline="middle">
+            {fmtY(v)}
           </text>
         </g>
       ))}
@@ -46,7 +56,7 @@ export function ScheduleAxes({ f, peakLr, epochs, totalSteps }: { f: Frame; peak
         optimizer step
       </text>
       <text transform={`translate(12 ${(y0 + y1) / 2}) rotate(-90)`} className="axis-label" textAnchor="middle">
-        learning rate
+        {yTitle}
       </text>
       <line x1={x0} x2={x1} y1={y0} y2={y0} className="axis" />
       <line x1={x0} x2={x0} y1={y1} y2={y0} className="axis" />
