@@ -1,5 +1,6 @@
 // Live charts of the selected runs: clean and robust accuracy (from the baseline at step 0),
-// training loss and the learning rate actually applied, on a shared step or epoch axis.
+// training loss, and the learning rate and training ε actually applied, on a shared step or
+// epoch axis.
 
 import { useDeferredValue } from 'react'
 import { currentBaseline } from '../store'
@@ -43,6 +44,7 @@ export function Charts() {
       <div className="chart-pair">
         <StepChart runs={runs} unit={unit} metric="loss" title="Training loss (adversarial batches)" />
         <StepChart runs={runs} unit={unit} metric="lr" title="Learning rate applied" />
+        <StepChart runs={runs} unit={unit} metric="eps255" title="ε applied (/255)" />
       </div>
     </section>
   )

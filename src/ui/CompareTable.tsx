@@ -1,25 +1,37 @@
 // Side-by-side comparison of the selected runs: final clean and robust accuracy (attack named),
-// change from the base model, wall time, schedule, per-class robust accuracy; the winner (best
-// robust accuracy, ties by clean) highlighted.
+// APGD-CE robust accuracy where it was measured, change from the start, wall time, LR and ε
+// curves, per-class robust accuracy; the winner (best robust accuracy, ties by clean) highlighted.
 
 import { CIFAR10_CLASSES } from '../core/config'
 import { comparabilityWarning, finalEval, winnerId } from '../store/compare'
-import { evalAttackLabel, pct, trainAttackLabel } from '../store/describe'
+import { evalAttackLabel, pct, trainingLabel } from '../store/describe'
+import type { EvalJob, Run } from '../store/types'
 import { chartEvals } from '../store/exports'
 import { fmtDuration } from './format'
 import { ScheduleThumb } from './ScheduleThumb'
-import { useAppShallow } from './StoreContext'
+import { useApp, useAppShallow } from './StoreContext'
 import type { CSSProperties } from 'react'
 
 const delta = (now: number, before: number | undefined) => (before === undefined ? '' : `${now >= before ? '+' : '−'}${pct(Math.abs(now - before))}`)
 
+/** The APGD-CE cell: the robust accuracy it measured, or how far its evaluation is. */
+function StrongCell({ run, job }: { run: Run; job: EvalJob | undefined }) {
+  if (job) return <td className="num muted" data-testid="strong-eval">{job.status === 'queued' ? 'queued' : `${Math.round((100 * job.done) / Math.max(1, job.total))} %…`}</td>
+  const e = run.strongEval
+  if (!e) return <td className="num muted" data-testid="strong-eval">–</td>
+  return <td className="num strong" data-testid="strong-eval" title={`${evalAttackLabel(e.attack)} on ${e.point.evalSize} test images; clean ${pct(e.point.clean)} %`}>{pct(e.point.robust)}</td>
+}
+
 export function CompareTable() {
   const runs = useAppShallow((s) => s.runOrder.filter((id) => s.selected.includes(id)).map((id) => s.runs[id]))
+  const jobs = useApp((s) => s.evaluations)
   if (runs.length === 0) return null
   const winner = runs.length > 1 ? winnerId(runs) : null
   const warning = comparabilityWarning(runs)
-  // Same evaluation for all runs: the base model's step-0 point is a fair reference row.
-  const base = warning ? null : (runs.map((r) => chartEvals(r)[0]).find((p) => p?.step === 0) ?? null)
+  const strong = runs.some((r) => r.strongEval || jobs[r.id])
+  // Same evaluation for all runs: the pretrained base model's step-0 point is a fair reference
+  // row (a run from scratch starts from random weights instead).
+  const base = warning ? null : (runs.filter((r) => r.config.init !== 'random').map((r) => chartEvals(r)[0]).find((p) => p?.step === 0) ?? null)
   return (
     <section className="card compare-card" aria-labelledby="compare-title" data-testid="compare">
       <div className="card-head">
@@ -30,7 +42,9 @@ export function CompareTable() {
         <table className="compare-table" data-testid="compare-table">
           <thead>
             <tr>
-              <th>Run</th><th>Schedule</th><th>Training</th><th>Evaluated with</th><th className="num">Clean %</th><th className="num">Robust %</th><th className="num">Δ robust</th><th className="num">Wall time</th>
+              <th>Run</th><th title="LR schedule solid, ε curve dashed">Schedule</th><th>Training</th><th>Evaluated with</th><th className="num">Clean %</th><th className="num">Robust %</th>
+              {strong && <th className="num" title="Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack), same ε and images">APGD-CE %</th>}
+              <th className="num">Δ robust</th><th className="num">Wall time</th>
             </tr>
           </thead>
           <tbody>
@@ -43,11 +57,12 @@ export function CompareTable() {
                     <span className="swatch" style={{ background: r.color }} /> {r.name}
                     {r.id === winner && <span className="winner-badge" data-testid="winner">★ most robust</span>}
                   </th>
-                  <td><ScheduleThumb schedule={r.schedule} color={r.color} /></td>
-                  <td className="small">{trainAttackLabel(r.config.trainAttack)}<br />{r.config.epochs} ep × {r.config.trainSize} img, peak LR {r.config.peakLr}</td>
+                  <td><ScheduleThumb schedule={r.schedule} epsCurve={r.config.trainAttack.kind === 'none' ? null : r.config.epsCurve} color={r.color} /></td>
+                  <td className="small">{trainingLabel(r.config)}<br />{r.config.epochs} ep × {r.config.trainSize} img, peak LR {r.config.peakLr}</td>
                   <td className="small">{evalAttackLabel(r.config.evalAttack)}<br />{r.config.evalSize} test images</td>
                   <td className="num">{pct(f?.clean)}</td>
                   <td className="num strong">{pct(f?.robust)}</td>
+                  {strong && <StrongCell run={r} job={jobs[r.id]} />}
                   <td className="num">{f && start && start.step === 0 ? delta(f.robust, start.robust) : ''}</td>
                   <td className="num">{fmtDuration(r.wallMs ?? f?.elapsedMs)}</td>
                 </tr>

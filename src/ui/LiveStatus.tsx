@@ -1,4 +1,4 @@
-// Progress of the focused run: step/epoch, images/s, ETA, current LR; pause, resume, stop.
+// Progress of the focused run: step/epoch, images/s, ETA, current LR and ε; pause, resume, stop.
 
 import { focusedRun } from '../store'
 import { finalEval } from '../store/compare'
@@ -26,6 +26,7 @@ export function LiveStatus() {
   const fraction = run.status === 'done' ? 1 : total ? step / total : 0
   const eta = live && isActive(run.status) ? etaSeconds(live) : null
   const f = finalEval(run)
+  const eps = live?.eps255 ?? last?.eps255
   return (
     <section className="card live-card" data-testid="live-status" data-run={run.id} data-status={run.status}>
       <div className="live-head">
@@ -59,6 +60,7 @@ export function LiveStatus() {
         <div><dt>Images/s</dt><dd>{live && isActive(run.status) ? live.imagesPerSec.toFixed(1) : '–'}</dd></div>
         <div><dt>{isActive(run.status) ? 'ETA' : 'Wall time'}</dt><dd>{isActive(run.status) ? (eta === null ? '–' : fmtDuration(eta * 1000)) : fmtDuration(run.wallMs)}</dd></div>
         <div><dt>LR</dt><dd>{live || last ? fmtLr(live?.lr ?? last!.lr) : '–'}</dd></div>
+        <div><dt>ε</dt><dd>{eps === undefined ? '–' : <>{Number(eps.toFixed(2))}<span className="muted">/255</span></>}</dd></div>
         <div><dt>Clean / robust</dt><dd>{f ? `${pct(f.clean)} / ${pct(f.robust)} %` : '–'}</dd></div>
       </dl>
       {run.reason && <p className={`run-reason status-${run.status}`} data-testid="run-reason">{run.reason}</p>}

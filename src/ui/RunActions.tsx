@@ -1,13 +1,16 @@
-// Per-run downloads (weights as safetensors / tfjs, history as JSON / CSV) and deletion.
+// Per-run actions: APGD-CE on the final weights, downloads (weights as safetensors / tfjs,
+// history as JSON / CSV) and deletion.
 
 import { useEffect, useState } from 'react'
 import { errorText } from '../store/persistence'
+import { strongEvalBlocker } from '../store/strongEval'
 import { isFinished, type Run } from '../store/types'
 import { downloadRun, type DownloadKind } from './download'
-import { useActions } from './StoreContext'
+import { useActions, useApp } from './StoreContext'
 
 export function RunActions({ run }: { run: Run }) {
   const a = useActions()
+  const job = useApp((s) => s.evaluations[run.id])
   const [confirming, setConfirming] = useState(false)
   useEffect(() => {
     if (!confirming) return
@@ -17,8 +20,15 @@ export function RunActions({ run }: { run: Run }) {
   const finished = isFinished(run.status)
   const noWeights = run.weights === 'none' ? (finished ? 'This run ended without weights' : 'Weights are available when the run ends') : undefined
   const get = (kind: DownloadKind) => () => downloadRun(run, kind, a.getWeights).catch((e) => a.notify('error', `Download failed: ${errorText(e)}`))
+  const strongBlocker = strongEvalBlocker(run, job)
+  const strongLabel = !job ? (run.strongEval ? 'Re-evaluate with APGD-CE' : 'Evaluate with APGD-CE') : job.status === 'queued' ? 'APGD-CE queued' : `APGD-CE ${Math.round((100 * job.done) / Math.max(1, job.total))} %…`
   return (
     <div className="run-actions">
+      {finished && (
+        <button type="button" className="btn btn-small" disabled={!!strongBlocker} title={strongBlocker ?? "Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack, 100 iterations), same ε and test images; shown in the comparison"} onClick={() => a.evaluateStrong(run.id)} data-testid="evaluate-apgd" data-job={job?.status ?? 'none'}>
+          {strongLabel}
+        </button>
+      )}
       <button type="button" className="btn btn-small" disabled={!!noWeights} title={noWeights ?? 'Tuned weights, PyTorch names and layout (torch: safetensors.torch.load_file)'} onClick={get('safetensors')} data-testid="download-safetensors">
         .safetensors
       </button>

@@ -2,7 +2,7 @@
 // progress, show its previews, download or delete it.
 
 import { finalEval } from '../store/compare'
-import { pct, trainAttackLabel } from '../store/describe'
+import { epsCurveLabel, pct, trainAttackLabel } from '../store/describe'
 import type { Run } from '../store/types'
 import { RunActions } from './RunActions'
 import { StatusPill } from './StatusPill'
@@ -27,8 +27,9 @@ function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focus
       />
       <StatusPill status={run.status} />
       <span className="run-meta" title={run.reason ?? undefined}>
-        {run.base.model} · {trainAttackLabel(run.config.trainAttack)} · {last?.step ?? 0}/{run.totalSteps} steps
+        {[run.base.model, trainAttackLabel(run.config.trainAttack), epsCurveLabel(run.config)].filter(Boolean).join(' · ')} · {last?.step ?? 0}/{run.totalSteps} steps
         {f && ` · ${pct(f.clean)} / ${pct(f.robust)} %`}
+        {run.strongEval && ` · APGD-CE ${pct(run.strongEval.point.robust)} %`}
         {run.reason && <span className="run-reason-inline"> · {run.reason}</span>}
       </span>
       <button type="button" className="btn btn-small btn-ghost" onClick={() => a.focusRun(run.id)} disabled={focused} title="Show this run's progress and previews">

@@ -52,10 +52,14 @@ const meanBucket = (b: readonly StepSample[]): StepSample => {
   return { ...last, loss: ok.length ? ok.reduce((a, s) => a + s.loss, 0) / ok.length : last.loss }
 }
 
-export function stepSeries(runs: readonly Run[], unit: XAxisUnit, metric: 'loss' | 'lr', maxPoints = 400): Series[] {
+/** A per-step metric: the loss, or what the step applied (LR, the training attack's ε). */
+export type StepMetric = 'loss' | 'lr' | 'eps255'
+
+export function stepSeries(runs: readonly Run[], unit: XAxisUnit, metric: StepMetric, maxPoints = 400): Series[] {
   return runs.map((r) => {
     const pts = downsample(r.steps, maxPoints, metric === 'loss' ? meanBucket : (b) => b[b.length - 1])
-    return { key: `${r.id}:${metric}`, points: pts.map((s) => ({ x: unit === 'step' ? s.step : s.epoch, y: finite(s[metric]) })) }
+    // Records saved before ε was reported per step have none: a gap, not a line at 0.
+    return { key: `${r.id}:${metric}`, points: pts.map((s) => ({ x: unit === 'step' ? s.step : s.epoch, y: finite(s[metric] ?? NaN) })) }
   })
 }
 
