@@ -1,9 +1,11 @@
-// Page layout: header; left the schedule, configuration and Start; right the live run, charts,
-// adversarial previews, runs and comparison.
+// Page layout: header; left the LR schedule, the ε curve, Start, the schedule comparison and
+// the configuration; right the live run, charts, adversarial previews, runs and comparison.
 
 import { Charts } from './ui/Charts'
+import { CompareSchedules } from './ui/CompareSchedules'
 import { CompareTable } from './ui/CompareTable'
 import { ConfigPanel } from './ui/ConfigPanel'
+import { EpsCurveEditor } from './ui/EpsCurveEditor'
 import { Header } from './ui/Header'
 import { LiveStatus } from './ui/LiveStatus'
 import { Notices } from './ui/Notices'
@@ -23,7 +25,11 @@ export function App() {
           <PanelBoundary name="schedule">
             <ScheduleEditor />
           </PanelBoundary>
+          <PanelBoundary name="ε curve">
+            <EpsCurveEditor />
+          </PanelBoundary>
           <RunControls />
+          <CompareSchedules />
           <PanelBoundary name="configuration">
             <ConfigPanel />
           </PanelBoundary>

@@ -1,14 +1,25 @@
 // Every RunConfig field, with units (eps and step sizes in 1/255). Problems from configProblems
 // and scheduleProblems are listed under the form; Start stays disabled until they are fixed.
 
-import { configProblems, stepsPerEpoch, totalSteps, type EvalAttackKind, type RunConfig, type TrainAttackKind } from '../core/config'
+import { configProblems, DEFAULT_CONFIG, stepsPerEpoch, totalSteps, type EvalAttackKind, type RunConfig, type TrainAttackKind } from '../core/config'
+import { STRONG_EVAL_STEPS } from '../store/strongEval'
 import { scheduleProblems } from '../core/schedule'
 import { CheckField, NumberField, SelectField } from './fields'
 import { fmtInt } from './format'
 import { useActions, useApp } from './StoreContext'
 
 const TRAIN_ATTACKS = [['pgd', 'PGD (random start)'], ['fgsm-rs', 'FGSM-RS (fast AT)'], ['none', 'None (clean fine-tuning)']] as const
-const EVAL_ATTACKS = [['pgd', 'PGD'], ['fgsm', 'FGSM']] as const
+const EVAL_ATTACKS = [['pgd', 'PGD'], ['fgsm', 'FGSM'], ['apgd-ce', "APGD-CE (AutoAttack's first attack)"]] as const
+
+/**
+ * Switching the evaluation attack: APGD-CE is run with AutoAttack's 100 iterations, and PGD gets
+ * its default iterations back when it replaces APGD-CE (PGD-100 at every evaluation is rarely meant).
+ */
+function evalKindPatch(from: RunConfig['evalAttack'], kind: EvalAttackKind): Partial<RunConfig['evalAttack']> {
+  if (kind === 'apgd-ce') return { kind, steps: STRONG_EVAL_STEPS }
+  if (from.kind === 'apgd-ce') return { kind, steps: DEFAULT_CONFIG.evalAttack.steps }
+  return { kind }
+}
 
 export function ConfigPanel() {
   const a = useActions()
@@ -52,20 +63,20 @@ export function ConfigPanel() {
         <legend>Training attack (L∞)</legend>
         <div className="grid-fields">
           <SelectField<TrainAttackKind> label="Attack" value={ta.kind} options={TRAIN_ATTACKS} onChange={(kind) => setTrain({ kind })} testId="cfg-trainAttack" />
-          <NumberField label="ε" unit="/255" value={ta.eps255} step={1} min={0} disabled={ta.kind === 'none'} onChange={(v) => setTrain({ eps255: v })} testId="cfg-trainEps" />
-          <NumberField label="Step size" unit="/255" value={ta.stepSize255} step={0.5} disabled={ta.kind !== 'pgd'} onChange={(v) => setTrain({ stepSize255: v })} hint="FGSM-RS uses 1.25 × ε" />
+          <NumberField label="ε_max" unit="/255" value={ta.eps255} step={1} min={0} disabled={ta.kind === 'none'} onChange={(v) => setTrain({ eps255: v })} hint="The ε curve's top: ε at each step is ε_max × the curve" testId="cfg-trainEps" />
+          <NumberField label="Step size" unit="/255" value={ta.stepSize255} step={0.5} disabled={ta.kind !== 'pgd'} onChange={(v) => setTrain({ stepSize255: v })} hint="At ε_max; scaled with ε along the curve. FGSM-RS uses 1.25 × ε" />
           <NumberField label="Steps" value={ta.steps} step={1} min={1} disabled={ta.kind !== 'pgd'} onChange={(v) => setTrain({ steps: v })} testId="cfg-trainSteps" />
         </div>
       </fieldset>
       <fieldset>
         <legend>Evaluation</legend>
         <div className="grid-fields">
-          <SelectField<EvalAttackKind> label="Attack" value={ea.kind} options={EVAL_ATTACKS} onChange={(kind) => setEval({ kind })} testId="cfg-evalAttack" />
+          <SelectField<EvalAttackKind> label="Attack" value={ea.kind} options={EVAL_ATTACKS} onChange={(kind) => setEval(evalKindPatch(ea, kind))} testId="cfg-evalAttack" />
           <NumberField label="ε" unit="/255" value={ea.eps255} step={1} min={0} onChange={(v) => setEval({ eps255: v })} testId="cfg-evalEps" />
-          <NumberField label="Step size" unit="/255" value={ea.stepSize255} step={0.5} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ stepSize255: v })} />
-          <NumberField label="Steps" value={ea.steps} step={1} min={1} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ steps: v })} testId="cfg-evalSteps" />
-          <NumberField label="Restarts" value={ea.restarts} step={1} min={1} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ restarts: v })} />
-          <CheckField label="Random start" checked={ea.randomStart} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ randomStart: v })} />
+          <NumberField label="Step size" unit="/255" value={ea.stepSize255} step={0.5} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ stepSize255: v })} hint={ea.kind === 'apgd-ce' ? 'APGD-CE adapts its own step size' : undefined} />
+          <NumberField label={ea.kind === 'apgd-ce' ? 'Iterations' : 'Steps'} value={ea.steps} step={1} min={1} disabled={ea.kind === 'fgsm'} onChange={(v) => setEval({ steps: v })} testId="cfg-evalSteps" />
+          <NumberField label="Restarts" value={ea.restarts} step={1} min={1} disabled={ea.kind === 'fgsm'} onChange={(v) => setEval({ restarts: v })} />
+          <CheckField label="Random start" checked={ea.kind === 'apgd-ce' || ea.randomStart} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ randomStart: v })} hint={ea.kind === 'apgd-ce' ? 'APGD-CE always starts at a random point' : undefined} />
           <NumberField label="Test images" value={c.evalSize} step={100} min={1} max={10000} onChange={(v) => set({ evalSize: v })} hint="The first N images of the CIFAR-10 test set" testId="cfg-evalSize" />
           <NumberField label="Every" unit="steps" value={c.evalEvery} step={1} min={1} onChange={(v) => set({ evalEvery: v })} hint="Evaluate every N optimizer steps (and at the end)" testId="cfg-evalEvery" />
         </div>
