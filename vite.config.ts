@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import react from '@vitejs/plugin-react'
+import { studyReport } from './scripts/vite/study-report.ts'
 import { tfjsWasmThreads } from './scripts/vite/tfjs-wasm-threads.ts'
 
 // COOP/COEP make the page cross-origin isolated, which the tfjs WASM backend needs for threads.
@@ -9,7 +10,8 @@ const isolation = {
 }
 
 export default defineConfig({
-  plugins: [react(), tfjsWasmThreads()],
+  // studyReport: docs/study/README.md rendered at /study/ (dev server and build alike).
+  plugins: [react(), tfjsWasmThreads(), studyReport()],
   // Workers are bundled with their own plugin list: the WASM threads fix must reach them too.
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   server: { headers: isolation },

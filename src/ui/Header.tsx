@@ -14,7 +14,13 @@ export function Header() {
             <path d="M2 20 L8 6 L12 14 L16 9 L22 20" fill="none" stroke="currentColor" strokeWidth="2.4" strokeLinejoin="round" />
           </svg>
           <div>
-            <h1>advtune</h1>
+            <h1>
+              advtune{' '}
+              {/* A new tab: leaving this page would interrupt a run in training. */}
+              <a className="study-link" href={`${import.meta.env.BASE_URL}study/`} target="_blank" rel="noopener" data-testid="study-link">
+                Study report ↗
+              </a>
+            </h1>
             <p className="tagline">Adversarial fine-tuning of CIFAR-10 ResNets, in your browser</p>
           </div>
         </div>
