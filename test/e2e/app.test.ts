@@ -1,20 +1,21 @@
 // The app end to end in headless Chromium, against the production build, on the WebGPU backend
 // (`?backend=webgpu` forces it; here the adapter is SwiftShader's, elsewhere a GPU): load, drag
-// the schedule, train two tiny runs, compare, download, reload, import a broken checkpoint, with
-// no console error anywhere. The steps share one page and run in order; they also take the
+// the LR schedule and the ε curve, train two tiny runs, compare, download, reload, import a
+// broken checkpoint, open the study report, with no console error anywhere. The steps share one page and run in order; they also take the
 // README's screenshots (written to docs/screenshots/ with UPDATE_SCREENSHOTS=1, see helpers.ts).
 //
 // Workloads are tiny because WebGPU on a software adapter is ~100x slower than on a GPU: ResNet-20,
 // 8 and 4 training images in batches of 2 (4 and 2 steps), FGSM on 8 evaluation images.
 
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Download, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSafetensors, parseSafetensorsFile, readCheckpoint } from '../../src/core/checkpoint'
-import { lrAt, lrMultiplier, PRESETS, type ControlPoint } from '../../src/core/schedule'
+import { curveAt, epsAt, EPS_PRESETS, lrAt, lrMultiplier, PRESETS, type ControlPoint } from '../../src/core/schedule'
 import type { HostTensor, StateDict } from '../../src/core/tensors'
+import { epsCurveLabel } from '../../src/store/describe'
 import type { Run } from '../../src/store/types'
 import { buildAndServe, launchBrowser, REPO, SCREENSHOTS, storeState, watchErrors, type App, type Browser } from './helpers'
 
@@ -29,6 +30,7 @@ let page: Page
 let errors: string[]
 const runIds: string[] = []
 let draggedSchedule: ControlPoint[] = []
+let draggedEps: ControlPoint[] = []
 let run1Weights: Buffer | null = null
 
 beforeAll(async () => {
@@ -133,19 +135,34 @@ function expectSameTensors(a: StateDict, b: StateDict) {
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
-/** The (t, y) of every vertex of the drawn curve, from its SVG path and the plot rectangle. */
-async function drawnCurve(): Promise<{ d: string; pts: ControlPoint[] }> {
-  return page.evaluate(() => {
-    const path = document.querySelector('[data-testid=schedule-curve]')!
-    const rect = document.querySelector('[data-testid=schedule-editor] .plot-bg')!
+/** The (t, y) of every vertex of an editor's drawn curve ('schedule' or 'eps'), from its SVG path and the plot rectangle. */
+async function drawnCurve(editor = 'schedule'): Promise<{ d: string; pts: ControlPoint[] }> {
+  return page.evaluate((id) => {
+    const path = document.querySelector(`[data-testid=${id}-curve]`)!
+    const rect = document.querySelector(`[data-testid=${id}-editor] .plot-bg`)!
     const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((k) => Number(rect.getAttribute(k)))
     const d = path.getAttribute('d')!
     const nums = (d.match(/-?\d+(\.\d+)?(e-?\d+)?/g) ?? []).map(Number)
     const pts = []
     for (let i = 0; i + 1 < nums.length; i += 2) pts.push({ t: (nums[i] - x) / w, y: 1 - (nums[i + 1] - y) / h })
     return { d, pts }
-  })
+  }, editor)
 }
+
+/** A real mouse drag of control point `i` of an editor to plot coordinates (t, y) (may lie outside the plot). */
+async function dragPoint(editor: string, i: number, to: ControlPoint, before?: () => Promise<unknown>) {
+  const plot = (await page.locator(`[data-testid=${editor}-editor] .plot-bg`).boundingBox())!
+  const dot = (await page.locator(`[data-testid=${editor}-point-${i}] .cp-dot`).boundingBox())!
+  const target = { x: plot.x + to.t * plot.width, y: plot.y + (1 - to.y) * plot.height }
+  await page.mouse.move(dot.x + dot.width / 2, dot.y + dot.height / 2)
+  await page.mouse.down()
+  await page.mouse.move((dot.x + target.x) / 2, (dot.y + target.y) / 2, { steps: 8 })
+  await page.mouse.move(target.x, target.y, { steps: 8 })
+  await before?.()
+  await page.mouse.up()
+}
+
+const epsCurve = () => storeState<ControlPoint[]>(page, '(s) => s.config.epsCurve')
 
 describe('advtune in headless Chromium on WebGPU (production build)', () => {
   it('loads with a progress indicator, names the backend and shows the pretrained baseline point', async () => {
@@ -185,16 +202,8 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
 
     const before = await drawnCurve()
     await page.evaluate(() => window.scrollTo(0, 0)) // the form scrolled the page; the editor is at the top
-    const plot = (await page.locator('[data-testid=schedule-editor] .plot-bg').boundingBox())!
-    const dot = (await page.locator('[data-testid=schedule-point-1] .cp-dot').boundingBox())!
     const target = { t: 0.3, y: 0.7 } // from the default (0.5, 1)
-    const to = { x: plot.x + target.t * plot.width, y: plot.y + (1 - target.y) * plot.height }
-    await page.mouse.move(dot.x + dot.width / 2, dot.y + dot.height / 2)
-    await page.mouse.down()
-    await page.mouse.move((dot.x + to.x) / 2, (dot.y + to.y) / 2, { steps: 8 })
-    await page.mouse.move(to.x, to.y, { steps: 8 })
-    await page.locator('[data-testid=schedule-editor]').locator('xpath=ancestor::section[1]').screenshot({ path: join(SCREENSHOTS, '2-schedule-drag.png') })
-    await page.mouse.up()
+    await dragPoint('schedule', 1, target, () => page.locator('[data-testid=schedule-card]').screenshot({ path: join(SCREENSHOTS, '2-schedule-drag.png') }))
 
     const schedule = await storeState<ControlPoint[]>(page, '(s) => s.schedule')
     expect(schedule).toHaveLength(4)
@@ -212,13 +221,59 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
     draggedSchedule = schedule
   })
 
+  it('the ε editor: a drag reshapes the ε curve; a point never rises above ε_max and the curve keeps two points', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0))
+    expect(await epsCurve()).toEqual(EPS_PRESETS.constant.points)
+    expect(await page.getAttribute('[data-testid=eps-preset-constant]', 'aria-pressed')).toBe('true')
+    const before = await drawnCurve('eps')
+
+    // The start (pinned at t = 0) dragged down to a quarter of ε_max: ε ramps from 2/255 to 8/255.
+    await dragPoint('eps', 0, { t: 0.2, y: 0.25 })
+    let curve = await epsCurve()
+    expect(curve).toHaveLength(2)
+    expect(curve[0].t).toBe(0)
+    expect(curve[0].y).toBeCloseTo(0.25, 2)
+    expect(curve[1]).toEqual({ t: 1, y: 1 })
+
+    // A point added by double-click and dragged far above the plot stops at ε_max.
+    const plot = (await page.locator('[data-testid=eps-editor] .plot-bg').boundingBox())!
+    await page.mouse.dblclick(plot.x + 0.5 * plot.width, plot.y + 0.8 * plot.height)
+    expect(await epsCurve()).toHaveLength(3)
+    await dragPoint('eps', 1, { t: 0.5, y: 1.6 })
+    curve = await epsCurve()
+    expect(curve[1].y).toBe(1)
+    expect(await page.getAttribute('[data-testid=eps-point-1]', 'aria-valuenow')).toBe('8')
+    expect(await page.textContent('[data-testid=eps-readout]')).toMatch(/^Point 2: ε 8\/255 \(100 % of ε_max\)/)
+    // Delete removes it; the pinned ends stay, so the curve never has fewer than two points.
+    await page.focus('[data-testid=eps-point-1]')
+    await page.keyboard.press('Delete')
+    expect(await epsCurve()).toHaveLength(2)
+    for (const i of [0, 1]) {
+      await page.focus(`[data-testid=eps-point-${i}]`)
+      await page.keyboard.press('Delete')
+      expect(await epsCurve()).toHaveLength(2)
+      expect(await page.isDisabled('[data-testid=eps-remove-point]')).toBe(true)
+    }
+    await page.locator('[data-testid=eps-card]').screenshot({ path: join(SCREENSHOTS, '2b-eps-curve.png') })
+
+    // The drawn curve is the trainer's curveAt of the points at every vertex.
+    draggedEps = await epsCurve()
+    const after = await drawnCurve('eps')
+    expect(after.d).not.toBe(before.d)
+    for (const p of after.pts) expect(p.y).toBeCloseTo(curveAt(draggedEps, p.t), 3)
+    expect(await page.getAttribute('[data-testid=eps-preset-constant]', 'aria-pressed')).toBe('false')
+  })
+
   it('a tiny run trains to the end on WebGPU: chart points arrive, previews render, progress reaches 100 %', async () => {
     const id = await startRun()
     // The run froze the curve at Start: switching the editor to Constant now must not touch it.
     // (The screenshots below show both: the editor's new curve, the run's LR chart the dragged one.)
     await page.click('[data-testid=preset-constant]')
+    await page.click('[data-testid=eps-preset-constant]')
     expect(await storeState<ControlPoint[]>(page, '(s) => s.schedule')).toEqual(PRESETS.constant.points)
+    expect(await epsCurve()).toEqual(EPS_PRESETS.constant.points)
     expect((await run(id)).schedule).toEqual(draggedSchedule)
+    expect((await run(id)).config.epsCurve).toEqual(draggedEps)
 
     // Mid-run (on a software adapter steps take seconds; a GPU may already be done): the step-2
     // evaluation and previews are in.
@@ -243,13 +298,18 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
     for (const s of r.steps) expect(s.lr).toBeCloseTo(lrAt(draggedSchedule, r.config.peakLr, s.step - 1, 4), 12)
     const presetLrs = r.steps.map((s) => lrAt(PRESETS['slow-start-fast-decay'].points, r.config.peakLr, s.step - 1, 4))
     expect(r.steps.some((s, k) => Math.abs(s.lr - presetLrs[k]) > 1e-3)).toBe(true)
+    // Likewise the ε of every step is the dragged ε curve's (ε_max 8/255), not the constant one's.
+    expect(r.config.epsCurve).toEqual(draggedEps)
+    for (const s of r.steps) expect(s.eps255).toBeCloseTo(epsAt(draggedEps, 8, s.step - 1, 4), 12)
+    expect(r.steps[0].eps255).toBeLessThan(8 - 1)
 
     // Charts: accuracy at steps 0, 2, 4; loss and LR at every step (the LR line also at 0).
     expect(r.evals.map((e) => e.step)).toEqual([0, 2, 4])
     await expect.poll(() => page.getAttribute('[data-testid=accuracy-chart]', 'data-points')).toBe('3')
     expect(await page.getAttribute('[data-testid=loss-chart]', 'data-points')).toBe('4')
     expect(await page.getAttribute('[data-testid=lr-chart]', 'data-points')).toBe('5')
-    for (const [chart, curve] of [['accuracy-chart', 'recharts-line-curve'], ['loss-chart', 'line-curve'], ['lr-chart', 'line-curve']]) {
+    expect(await page.getAttribute('[data-testid=eps255-chart]', 'data-points')).toBe('5')
+    for (const [chart, curve] of [['accuracy-chart', 'recharts-line-curve'], ['loss-chart', 'line-curve'], ['lr-chart', 'line-curve'], ['eps255-chart', 'line-curve']]) {
       const lens = await page.locator(`[data-testid=${chart}] path.${curve}`).evaluateAll((ps) => ps.map((p) => (p as SVGPathElement).getTotalLength()))
       expect(Math.max(...lens), chart).toBeGreaterThan(50)
     }
@@ -291,11 +351,15 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
     const [r1, r2] = await Promise.all(runIds.map(run))
     expect(r2.schedule).toEqual(PRESETS.constant.points)
     for (const s of r2.steps) expect(s.lr).toBe(r2.config.peakLr)
+    for (const s of r2.steps) expect(s.eps255).toBe(8)
 
     // Both runs are ticked for the charts and the comparison.
     const rows = page.locator('[data-testid=compare-table] [data-testid=compare-row]')
     await expect.poll(() => rows.count()).toBe(2)
     expect(await rows.evaluateAll((rs) => rs.map((x) => x.getAttribute('data-run')))).toEqual(runIds)
+    // The thumbnails draw run 1's ε curve (dashed) beside its LR schedule; run 2 trained at full ε.
+    expect(await rows.evaluateAll((rs) => rs.map((x) => x.querySelectorAll('[data-testid=eps-thumb]').length))).toEqual([1, 0])
+    expect(await rows.first().textContent()).toContain(epsCurveLabel(r1.config)!)
     expect(await page.locator('[data-testid=chart-legend] .legend-item').count()).toBe(2)
     // Overlaid on one step axis: run 1 evaluated at steps 0, 2, 4 and run 2 at 0, 1, 2.
     await expect.poll(() => page.getAttribute('[data-testid=accuracy-chart]', 'data-points')).toBe('4')
@@ -392,6 +456,27 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
     expect(await page.locator('[data-testid=run-row]').count()).toBe(2)
     await page.evaluate(() => window.scrollTo(0, 0))
     await shot('7-import-error.png')
+  })
+
+  it('links to the study report, which the production build serves at /study/', async () => {
+    const href = (await page.getAttribute('[data-testid=study-link]', 'href'))!
+    expect(href).toBe('/study/')
+    const report = await browser.context.newPage()
+    const reportErrors = watchErrors(report)
+    const res = await report.goto(new URL(href, app.url).href)
+    expect(res?.status()).toBe(200)
+    const state = await report.getAttribute('main', 'data-report')
+    if (existsSync(join(REPO, 'docs/study/README.md'))) {
+      expect(state).toBe('ready')
+      expect(await report.locator('h1').count()).toBeGreaterThan(0)
+      // Every chart of the report loads from beside it.
+      const images = await report.locator('main img').evaluateAll((imgs) => Promise.all(imgs.map((i) => (i as HTMLImageElement).decode().then(() => (i as HTMLImageElement).naturalWidth, () => 0))))
+      for (const w of images) expect(w).toBeGreaterThan(0)
+    } else expect(state).toBe('missing')
+    // Its way back is the app's page (not followed: a second app would start a second worker).
+    expect(new URL((await report.getAttribute('nav a', 'href'))!, report.url()).href).toBe(app.url)
+    await report.close()
+    expect(reportErrors).toEqual([])
   })
 
   it('logged no console error and no uncaught exception throughout', async () => {

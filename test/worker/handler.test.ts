@@ -62,6 +62,17 @@ describe('worker handler', () => {
     expect(e.point).toMatchObject({ clean, robust, perClassClean, perClassRobust, evalSize: 110 })
   })
 
+  it('evaluates given weights with APGD-CE: same clean accuracy, robust accuracy at most the clean', async () => {
+    await handler.handle({ type: 'baseline', requestId: 'b20', evalAttack, evalSize: 20 })
+    const b = await box.next('baseline', (m) => m.requestId === 'b20')
+    const apgd = { ...evalAttack, kind: 'apgd-ce' as const, steps: 5, randomStart: true }
+    await handler.handle({ type: 'evaluateWeights', requestId: 'e-apgd', weights: bufferOf(readFileSync(checkpointPath('resnet20'))), evalAttack: apgd, evalSize: 20 })
+    const e = await box.next('evaluation', (m) => m.requestId === 'e-apgd')
+    expect(e.point.clean).toBe(b.point.clean)
+    expect(e.point.robust).toBeLessThanOrEqual(e.point.clean)
+    expect(e.point.evalSize).toBe(20)
+  })
+
   it('answers weights it cannot read, or a bad subset, with an error for that request', async () => {
     const n = box.messages.length
     await handler.handle({ type: 'evaluateWeights', requestId: 'e2', weights: new TextEncoder().encode('not weights').buffer as ArrayBuffer, evalAttack, evalSize: 10 })
