@@ -1,4 +1,4 @@
-// Start (or queue) a run with the current config and curve, and share them as a link.
+// Start (or queue) a run with the current config and curves, and share them as a link.
 
 import { startBlockers } from '../store'
 import { useActions, useApp, useAppShallow } from './StoreContext'
@@ -13,7 +13,7 @@ export function RunControls() {
     const url = `${location.href.split('#')[0]}${a.shareHash()}`
     try {
       await navigator.clipboard.writeText(url)
-      a.notify('info', 'Share link copied: it opens this page with the same configuration and schedule.')
+      a.notify('info', 'Share link copied: it opens this page with the same configuration, schedule and ε curve.')
     } catch {
       // No clipboard (insecure context, denied permission): leave the link in the address bar.
       history.replaceState(null, '', url)
@@ -30,7 +30,7 @@ export function RunControls() {
         Copy share link
       </button>
       <p className="run-controls-note" data-testid="start-note">
-        {blockers.length > 0 ? blockers[0] : activeName ? `Starts when ${activeName}${queued ? ` and ${queued} queued run${queued > 1 ? 's' : ''}` : ''} finish${queued ? '' : 'es'}.` : 'The run freezes this configuration and curve.'}
+        {blockers.length > 0 ? blockers[0] : activeName ? `Starts when ${activeName}${queued ? ` and ${queued} queued run${queued > 1 ? 's' : ''}` : ''} finish${queued ? '' : 'es'}.` : 'The run freezes this configuration and both curves.'}
       </p>
     </div>
   )
