@@ -35,8 +35,24 @@ export interface Unpickled {
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 const latin1 = new TextDecoder('latin1')
 
-export function refusedGlobal(name: string): CheckpointError {
-  return new CheckpointError(`refused to load: the checkpoint references the Python global '${name}'; only tensors and dictionaries are allowed`)
+// Pickles name a global by the module that defines it, which for much of the standard library is a
+// private or platform module: os.system is pickled as posix.system (nt.system on Windows).
+const PUBLIC_MODULE: Readonly<Record<string, string>> = {
+  posix: 'os', nt: 'os', posixpath: 'os.path', ntpath: 'os.path', __builtin__: 'builtins',
+  _io: 'io', _codecs: 'codecs', _operator: 'operator', _functools: 'functools', _collections: 'collections', _pickle: 'pickle',
+}
+
+/** A global as people write it, with the pickled name beside it when they differ: 'os.system (posix.system)'. */
+export function pythonName(module: string, name: string): string {
+  const pickled = `${module}.${name}`
+  const known = Object.hasOwn(PUBLIC_MODULE, module) ? `${PUBLIC_MODULE[module]}.${name}` : pickled
+  return known === pickled ? pickled : `${known} (${pickled})`
+}
+
+export function refusedGlobal(module: string, name: string): CheckpointError {
+  // a whole pickled nn.Module is the common case, and saving its state_dict() is the fix
+  const hint = module.startsWith('torch.nn.') ? ' (it holds a whole pickled model: save model.state_dict() instead)' : ''
+  return new CheckpointError(`refused to load: the checkpoint references the Python global ${pythonName(module, name)}; only tensors and dictionaries are allowed${hint}`)
 }
 
 /** Reads one pickle starting at `start`; stops at its STOP opcode. */
@@ -100,7 +116,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
   }
   const resolve = (module: string, name: string) => {
     const full = `${module}.${name}`
-    if (!opts.globals.has(full)) throw refusedGlobal(full)
+    if (!opts.globals.has(full)) throw refusedGlobal(module, name)
     return opts.globals.get(full)
   }
   const callWith = (fn: unknown, args: unknown) => {

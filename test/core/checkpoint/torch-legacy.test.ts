@@ -92,7 +92,7 @@ print(json.dumps({'want': want, 'views': {k: expected(v) for k, v in loaded.item
 
     it('refuses a pickled nn.Module, naming its class', () => {
       expect(checkpointError(() => readLegacy(readBytes(join(dir, 'module.th')))).message).toBe(
-        "refused to load: the checkpoint references the Python global 'torch.nn.modules.linear.Linear'; only tensors and dictionaries are allowed",
+        'refused to load: the checkpoint references the Python global torch.nn.modules.linear.Linear; only tensors and dictionaries are allowed (it holds a whole pickled model: save model.state_dict() instead)',
       )
     })
   })
