@@ -2,13 +2,15 @@
 // with the matching pure-TS reader, and returns the bare state dict (no nesting, no `module.` prefix).
 
 import { CheckpointError } from './errors'
-import { parseSafetensors } from './safetensors'
+import { checkBudget, loadPlan, metaOf, stripModulePrefix, type TensorMeta, type TensorPlan } from './plan'
+import { planSafetensors } from './safetensors'
 import { loadTorchLegacy } from './torch-legacy'
 import { loadTorchZip } from './torch-zip'
-import { stateDictFromTorch, stripModulePrefix } from './torch-tensors'
+import { planFromTorch } from './torch-tensors'
 import type { StateDict } from '../tensors'
 
 export { CheckpointError } from './errors'
+export { MAX_ELEMENTS, type TensorMeta } from './plan'
 export { parseSafetensors, parseSafetensorsFile, serializeSafetensors, type SafetensorsFile } from './safetensors'
 
 export type CheckpointFormat = 'torch-zip' | 'torch-legacy' | 'safetensors'
@@ -25,18 +27,42 @@ export function detectCheckpointFormat(bytes: Uint8Array): CheckpointFormat | un
   return undefined
 }
 
+export interface ReadOptions {
+  /**
+   * Runs on every tensor's name (no `module.` prefix), dtype and shape after the element budget and
+   * before any tensor data is read or inflated; throw to refuse the file. Its errors pass through as
+   * they are thrown.
+   */
+  check?: (tensors: ReadonlyMap<string, TensorMeta>) => void
+}
+
 /**
  * Reads a PyTorch checkpoint (zip or legacy torch.save) or a .safetensors file into a state dict.
- * `fileName` only labels error messages. Throws CheckpointError, and nothing else, on any bad input.
+ * `fileName` only labels error messages. Names, shapes and the total element count are checked
+ * before any tensor data is built, so a small file claiming huge tensors costs no memory. Throws
+ * CheckpointError, and nothing else (besides what `check` throws), on any bad input.
  */
-export function readCheckpoint(bytes: Uint8Array, fileName?: string): StateDict {
+export function readCheckpoint(bytes: Uint8Array, fileName?: string, options: ReadOptions = {}): StateDict {
   const label = fileName ? `'${fileName}'` : 'the file'
   const format = detectCheckpointFormat(bytes)
   if (!format) throw new CheckpointError(`${label} is not a PyTorch checkpoint or safetensors file: ${whatItIs(bytes)}`)
+  const plan = guarded(label, format, () => {
+    const p = stripModulePrefix(planOf(bytes, format, label))
+    checkBudget(p, label)
+    return p
+  })
+  options.check?.(metaOf(plan))
+  return guarded(label, format, () => loadPlan(plan))
+}
+
+function planOf(bytes: Uint8Array, format: CheckpointFormat, label: string): TensorPlan {
+  if (format === 'safetensors') return planSafetensors(bytes).plan
+  return planFromTorch(format === 'torch-zip' ? loadTorchZip(bytes) : loadTorchLegacy(bytes), label)
+}
+
+function guarded<T>(label: string, format: CheckpointFormat, read: () => T): T {
   try {
-    if (format === 'safetensors') return stripModulePrefix(parseSafetensors(bytes))
-    const root = format === 'torch-zip' ? loadTorchZip(bytes) : loadTorchLegacy(bytes)
-    return stripModulePrefix(stateDictFromTorch(root, label))
+    return read()
   } catch (e) {
     if (e instanceof CheckpointError) throw e
     // The readers bound-check their input; this net keeps the "only CheckpointError" promise if one slips.

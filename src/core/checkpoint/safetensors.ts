@@ -3,6 +3,7 @@
 
 import { CheckpointError, truncated } from './errors'
 import { decodeLE, hostDtypeOf, ITEM_SIZE, type SourceDtype } from './dtypes'
+import { checkBudget, loadPlan, type TensorPlan } from './plan'
 import { numel, type HostTensor, type StateDict } from '../tensors'
 
 /** Same cap as the reference implementation: a larger header is a corrupt or hostile file. */
@@ -25,6 +26,13 @@ export function parseSafetensors(bytes: Uint8Array): StateDict {
 
 /** Tensors and the free-form `__metadata__` strings of a .safetensors file. */
 export function parseSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
+  const { plan, metadata } = planSafetensors(bytes)
+  checkBudget(plan, 'the safetensors file')
+  return { tensors: loadPlan(plan), metadata }
+}
+
+/** The header of a .safetensors file, checked against its data section; no tensor data is read. */
+export function planSafetensors(bytes: Uint8Array): { plan: TensorPlan; metadata: Record<string, string> } {
   if (bytes.length < 8) throw truncated(`a safetensors file needs an 8-byte header length, this one has ${bytes.length} bytes`)
   const headerLen = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)
   if (headerLen > BigInt(MAX_HEADER_BYTES)) throw new CheckpointError(`the safetensors header claims ${headerLen} bytes, more than the ${MAX_HEADER_BYTES}-byte limit: the file is corrupt`)
@@ -35,7 +43,7 @@ export function parseSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
 
   const metadata: Record<string, string> = {}
   const ranges: { name: string; begin: number; end: number }[] = []
-  const tensors: StateDict = new Map()
+  const plan: TensorPlan = new Map()
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (!isObject(info) || !Object.values(info).every((v) => typeof v === 'string')) throw bad('__metadata__ must map names to strings')
@@ -50,17 +58,19 @@ export function parseSafetensorsFile(bytes: Uint8Array): SafetensorsFile {
     if (!isIndexArray(offsets) || offsets.length !== 2 || offsets[0] > offsets[1]) throw bad(`tensor '${name}' has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`)
     const [begin, end] = offsets
     if (end > data.length) throw truncated(`tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${data.length}-byte data section`)
-    const need = numel(shape) * ITEM_SIZE[source]
+    const n = numel(shape)
+    const need = n * ITEM_SIZE[source]
     if (end - begin !== need) throw bad(`tensor '${name}' spans ${end - begin} bytes but ${dtype} [${shape}] needs ${need}`)
     ranges.push({ name, begin, end })
-    tensors.set(name, { dtype: hostDtypeOf(source), shape, data: decodeLE(data.subarray(begin, end), source) })
+    const load = () => ({ dtype: hostDtypeOf(source), shape, data: decodeLE(data.subarray(begin, end), source) })
+    plan.set(name, { dtype: hostDtypeOf(source), shape, numel: n, reads: { source: ranges[ranges.length - 1], elements: n }, load })
   }
   // Overlapping tensors would alias each other's bytes: a writer bug or a crafted file.
   const sorted = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin)
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].begin < sorted[i - 1].end) throw bad(`tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap in the data section`)
   }
-  return { tensors, metadata }
+  return { plan, metadata }
 }
 
 /** Writes F32/I64 tensors in dict order, packed back to back; `metadata` goes to `__metadata__`. */

@@ -11,7 +11,7 @@ export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn
 const PROTOCOL_VERSION = 1001
 const NO_GLOBALS: ReadonlyMap<string, unknown> = new Map()
 
-/** Unpickles a legacy checkpoint; tensors in the result are TensorRefs whose storages hold their bytes. */
+/** Unpickles a legacy checkpoint; tensors in the result are TensorRefs whose storages know where their bytes are. */
 export function loadTorchLegacy(bytes: Uint8Array): unknown {
   const magic = unpickle(bytes, 0, { globals: NO_GLOBALS, what: 'the magic-number pickle' })
   if (magic.value !== LEGACY_MAGIC) throw new CheckpointError('not a legacy torch.save file: its first pickle is not the torch magic number')
@@ -45,11 +45,12 @@ export function loadTorchLegacy(bytes: Uint8Array): unknown {
     const nbytes = s.numel * ITEM_SIZE[s.type.dtype]
     pos += 8
     if (pos + nbytes > bytes.length) throw truncated(`storage '${key}' needs ${nbytes} bytes at byte ${pos} but the file ends at ${bytes.length}`)
-    s.bytes = bytes.subarray(pos, pos + nbytes)
+    const stored = bytes.subarray(pos, pos + nbytes)
+    s.data = { byteLength: nbytes, read: (n) => stored.subarray(0, n) }
     pos += nbytes
   }
   for (const s of storages.values()) {
-    if (!s.bytes) throw new CheckpointError(`the checkpoint is corrupt: storage '${s.key}' has no data`)
+    if (!s.data) throw new CheckpointError(`the checkpoint is corrupt: storage '${s.key}' has no data`)
   }
   return object.value
 }

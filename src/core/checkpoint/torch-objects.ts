@@ -11,10 +11,19 @@ export class StorageType {
   constructor(readonly name: string, readonly dtype: SourceDtype) {}
 }
 
-/** One storage of the checkpoint: `numel` elements, its bytes attached once the reader finds them. */
+/** Where a storage's bytes are: `byteLength` as the file declares it; `read(n)` gives the first n. */
+export interface StorageData {
+  byteLength: number
+  read(n: number): Uint8Array
+}
+
+/**
+ * One storage of the checkpoint: `numel` elements. The reader attaches where its bytes are; they are
+ * read (a zip entry inflated) only when a tensor is built from it.
+ */
 export class StorageRef {
   readonly [TORCH_OBJECT] = true
-  bytes?: Uint8Array
+  data?: StorageData
   constructor(readonly key: string, readonly type: StorageType, readonly numel: number) {}
 }
 

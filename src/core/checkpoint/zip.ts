@@ -1,7 +1,8 @@
 // Minimal zip reader for torch.save archives: reads the central directory (zip64 included) and hands
-// out entries without copying. torch stores entries uncompressed; deflated ones are inflated by fflate.
+// out entries without copying. torch stores entries uncompressed; deflated ones are inflated by fflate,
+// a slice at a time, never beyond what is asked for or what the entry declares.
 
-import { inflateSync } from 'fflate'
+import { Inflate } from 'fflate'
 import { CheckpointError, truncated } from './errors'
 
 export interface ZipEntry {
@@ -11,6 +12,11 @@ export interface ZipEntry {
   size: number
   localHeaderOffset: number
 }
+
+// Deflate cannot compress better than about 1032 to 1 (a 258-byte match in 2 bits); an entry that
+// declares more is corrupt or a decompression bomb.
+const MAX_DEFLATE_RATIO = 1032
+const INFLATE_SLICE = 1 << 14
 
 const EOCD = 0x06054b50, ZIP64_LOCATOR = 0x07064b50, ZIP64_EOCD = 0x06064b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50
 const latin1 = new TextDecoder('latin1')
@@ -65,29 +71,65 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
       if (compressedSize === 0xffffffff) { compressedSize = u64(q); q += 8 }
       if (localHeaderOffset === 0xffffffff) localHeaderOffset = u64(q)
     }
-    entries.set(name, { name, method: u16(p + 10), compressedSize, size, localHeaderOffset })
+    const method = u16(p + 10)
+    if (method === 0 && size !== compressedSize) throw corrupt(`the stored entry '${name}' declares ${size} bytes but holds ${compressedSize}`)
+    if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw corrupt(`entry '${name}' claims to inflate from ${compressedSize} to ${size} bytes, more than deflate can compress (a decompression bomb?)`)
+    }
+    entries.set(name, { name, method, compressedSize, size, localHeaderOffset })
     p += 46 + nameLen + extraLen + commentLen
   }
   return entries
 }
 
-/** The entry's (decompressed) bytes; a view into `bytes` for stored entries. */
-export function zipEntryData(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+/**
+ * The entry's whole (decompressed) bytes, refused without reading if it declares more than `maxBytes`;
+ * a view into `bytes` for stored entries.
+ */
+export function zipEntryData(bytes: Uint8Array, entry: ZipEntry, maxBytes: number): Uint8Array {
+  if (entry.size > maxBytes) throw new CheckpointError(`refused to load: zip entry '${entry.name}' is ${entry.size} bytes, more than the ${maxBytes} a checkpoint needs there`)
+  return zipEntryPrefix(bytes, entry, entry.size)
+}
+
+/** The first n (≤ entry.size) decompressed bytes of the entry; only those are inflated. */
+export function zipEntryPrefix(bytes: Uint8Array, entry: ZipEntry, n: number): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const h = entry.localHeaderOffset
   if (h + 30 > bytes.length || view.getUint32(h, true) !== LOCAL) throw corrupt(`the local header of '${entry.name}' is missing`)
   const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true)
   if (start + entry.compressedSize > bytes.length) throw truncated(`zip entry '${entry.name}' reaches past the end of the file`)
+  if (n > entry.size) throw corrupt(`entry '${entry.name}' holds ${entry.size} bytes, ${n} are needed from it`)
   const raw = bytes.subarray(start, start + entry.compressedSize)
-  if (entry.method === 0) return raw
+  if (entry.method === 0) return raw.subarray(0, n)
   if (entry.method !== 8) throw new CheckpointError(`zip entry '${entry.name}' uses compression method ${entry.method}; only stored and deflated entries are supported`)
-  let out: Uint8Array
+  return inflatePrefix(raw, n, entry)
+}
+
+/**
+ * Inflates a slice of the input at a time into a buffer of n bytes, so memory stays at n plus one
+ * slice's output whatever the data inflates to. A whole-entry read also checks the declared size.
+ */
+function inflatePrefix(raw: Uint8Array, n: number, entry: ZipEntry): Uint8Array {
+  const out = new Uint8Array(n)
+  const whole = n === entry.size
+  let got = 0, produced = 0, ended = false
+  const inflate = new Inflate((chunk, final) => {
+    produced += chunk.length
+    if (produced > entry.size) throw corrupt(`entry '${entry.name}' inflates to more than the ${entry.size} bytes it declares`)
+    const take = Math.min(chunk.length, n - got)
+    out.set(chunk.subarray(0, take), got)
+    got += take
+    ended ||= final
+  })
   try {
-    out = inflateSync(raw, { out: new Uint8Array(entry.size) })
+    for (let p = 0; p < raw.length && (got < n || whole); p += INFLATE_SLICE) {
+      inflate.push(raw.subarray(p, p + INFLATE_SLICE), p + INFLATE_SLICE >= raw.length)
+    }
   } catch (e) {
+    if (e instanceof CheckpointError) throw e
     throw corrupt(`entry '${entry.name}' does not inflate (${(e as Error).message})`)
   }
-  if (out.length !== entry.size) throw corrupt(`entry '${entry.name}' inflates to ${out.length} bytes, not ${entry.size}`)
+  if (got < n || (whole && !ended && n > 0)) throw corrupt(`entry '${entry.name}' inflates to ${produced} bytes, not ${entry.size}`)
   return out
 }
 

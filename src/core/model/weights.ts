@@ -2,6 +2,7 @@
 // every missing, unexpected or mis-shaped tensor is named, and nothing is created on failure.
 
 import * as tf from '@tensorflow/tfjs-core'
+import { readCheckpoint, type TensorMeta } from '../checkpoint'
 import { f32, type HostTensor, type StateDict } from '../tensors'
 import { inferDepth, resnetSpec, tensorSpecs, type ResNetSpec } from './spec'
 import type { Model } from './resnet'
@@ -27,8 +28,11 @@ const IGNORED = /\.num_batches_tracked$/
 
 const list = (names: string[], max = 6) => names.slice(0, max).join(', ') + (names.length > max ? `, … (${names.length} in all)` : '')
 
+/** Names, dtypes and shapes: a state dict, or a checkpoint's tensors before their data is read. */
+type Tensors = ReadonlyMap<string, TensorMeta>
+
 /** Checks that a state dict holds exactly the tensors of `spec`, throwing a message that names every problem. */
-export function checkStateDict(dict: StateDict, spec: ResNetSpec): void {
+export function checkStateDict(dict: Tensors, spec: ResNetSpec): void {
   const expected = tensorSpecs(spec)
   const names = new Set(expected.map((t) => t.name))
   const missing = expected.filter((t) => !dict.has(t.name)).map((t) => t.name)
@@ -49,7 +53,7 @@ export function checkStateDict(dict: StateDict, spec: ResNetSpec): void {
 }
 
 /** The CIFAR ResNet a state dict describes, or an error saying why it is none. */
-export function specForStateDict(dict: StateDict): ResNetSpec {
+export function specForStateDict(dict: Tensors): ResNetSpec {
   const depth = inferDepth(dict.keys())
   if (depth === null)
     throw new WeightImportError(`This checkpoint is not a CIFAR ResNet (no 'layer1.N.' tensors; found ${list([...dict.keys()], 4) || 'no tensors'}).`)
@@ -78,6 +82,21 @@ export function modelFromStateDict(dict: StateDict, spec: ResNetSpec = specForSt
   const tracked = dict.get('bn1.num_batches_tracked')
   const batchesTracked = tracked?.dtype === 'I64' ? Number((tracked.data as BigInt64Array)[0]) : 0
   return { spec, vars, trainable, batchesTracked }
+}
+
+/**
+ * Reads a checkpoint file (any format readCheckpoint takes) into a model of `spec`, or of the
+ * architecture its names describe. Names, shapes and dtypes are checked against the ResNet before
+ * any tensor's data is read, so a file that is no CIFAR ResNet costs no memory to refuse.
+ * Throws CheckpointError for an unreadable file, WeightImportError for weights that do not fit.
+ */
+export function modelFromCheckpoint(bytes: Uint8Array, fileName?: string, spec?: ResNetSpec): Model {
+  let fits: ResNetSpec | undefined = spec
+  const check = (tensors: Tensors) => {
+    if (spec) checkStateDict(tensors, spec)
+    else fits = specForStateDict(tensors)
+  }
+  return modelFromStateDict(readCheckpoint(bytes, fileName, { check }), fits)
 }
 
 /** An independent copy (new variables) of a model: a run trains a copy, never the base. */
