@@ -5,8 +5,10 @@ import { join } from 'node:path'
 import { zipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { detectCheckpointFormat, parseSafetensors, readCheckpoint, serializeSafetensors } from '../../../src/core/checkpoint'
+import { modelFromCheckpoint, specForStateDict, stateDictFromModel } from '../../../src/core/model/weights'
 import { createRng } from '../../../src/core/rng'
 import type { StateDict } from '../../../src/core/tensors'
+import { useWasm } from '../../helpers/engine'
 import { checkpointError, expectSameTensors, ORIGINAL_DIR, PRETRAINED_DIR, python, readBytes, tempDir } from './helpers'
 
 const RESNET20_TH = join(ORIGINAL_DIR, 'resnet20-12fca82f.th')
@@ -27,7 +29,23 @@ torch.save(w, os.path.join(d, 'flat.pt'))
 torch.save({'module.fc.weight': w['module.fc.weight'], 'head.bias': w['module.fc.bias']}, os.path.join(d, 'mixed.pt'))
 torch.save({'epoch': 7, 'args': {'lr': 0.1}}, os.path.join(d, 'notensors.pt'))
 torch.save(torch.ones(2), os.path.join(d, 'tensor.pt'))
-`, dir)
+
+# The layout of widely used training scripts (pytorch/examples' ImageNet main.py): the weights beside
+# the epoch, the architecture, a metric saved as a 0-d tensor, and the optimizer with its momenta.
+sd = torch.load(sys.argv[2], map_location='cpu')['state_dict']  # ResNet-20, names with 'module.'
+torch.save(sd, os.path.join(d, 'plain.pt'))
+params = [torch.nn.Parameter(v.clone()) for k, v in sd.items() if k.endswith(('weight', 'bias'))]
+opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-4)
+for p in params: p.grad = torch.ones_like(p)
+opt.step()
+train = {'epoch': 90, 'arch': 'resnet20', 'state_dict': sd, 'best_acc1': torch.tensor(91.73), 'optimizer': opt.state_dict()}
+assert all('momentum_buffer' in s for s in train['optimizer']['state'].values())
+torch.save(train, os.path.join(d, 'train.pth.tar'))
+torch.save(train, os.path.join(d, 'train.th'), _use_new_zipfile_serialization=False)
+# metrics as several scalar tensors at the top, and an EMA copy of the weights beside 'model'
+ema = {k: v * 0.5 if v.is_floating_point() else v for k, v in sd.items()}
+torch.save({'model_ema': ema, 'model': sd, 'acc': torch.tensor(0.9), 'loss': torch.tensor(0.3), 'lr': torch.tensor(0.01), 'epoch': torch.tensor(5)}, os.path.join(d, 'ema.pt'))
+`, dir, RESNET20_TH)
   })
 
   const fc: StateDict = new Map([
@@ -48,6 +66,25 @@ torch.save(torch.ones(2), os.path.join(d, 'tensor.pt'))
 
   it.each(['state_dict', 'model', 'model_state_dict', 'net', 'twice'])('unwraps the weights nested under %s', (key) => {
     expectSameTensors(readCheckpoint(readBytes(join(dir, `${key}.pt`))), fc)
+  })
+
+  it.each(['train.pth.tar', 'train.th', 'ema.pt'])('%s: finds the weights beside scalar-tensor metrics, optimizer momenta and an EMA copy, as in the plain state_dict', (name) => {
+    const plain = readCheckpoint(readBytes(join(dir, 'plain.pt')))
+    expect(plain.size).toBe(97)
+    const sd = readCheckpoint(readBytes(join(dir, name)), name)
+    expectSameTensors(sd, plain)
+    expect(specForStateDict(sd).name).toBe('resnet20')
+  })
+
+  it('imports the training-script layout as a model with the plain state_dict\'s weights', async () => {
+    await useWasm()
+    const model = modelFromCheckpoint(readBytes(join(dir, 'train.pth.tar')), 'train.pth.tar')
+    expect(model.spec.name).toBe('resnet20')
+    // back in PyTorch layouts, every tensor of the plain file, bit for bit
+    const plain = readCheckpoint(readBytes(join(dir, 'plain.pt')))
+    const back = await stateDictFromModel(model)
+    expectSameTensors(new Map([...back].filter(([k]) => plain.has(k))), plain)
+    for (const v of model.vars.values()) v.dispose()
   })
 
   it('strips module. only when every name carries it', () => {
