@@ -92,8 +92,8 @@ function findStateDict(root: unknown, label: string): Candidate {
   const seen = new Set<unknown>()
   let best: Candidate | undefined
   const queue: { dict: Map<unknown, unknown>; path: string[] }[] = [{ dict: root, path: [] }]
-  while (queue.length) {
-    const { dict, path } = queue.shift()!
+  for (let next = 0; next < queue.length; next++) {
+    const { dict, path } = queue[next]
     if (seen.has(dict)) continue // the pickle memo can make a dictionary contain itself
     seen.add(dict)
     let layer = 0, parameter = 0, nonScalar = 0, tensors = 0
