@@ -16,7 +16,7 @@ export interface ZipEntry {
 // Deflate cannot compress better than about 1032 to 1 (a 258-byte match in 2 bits); an entry that
 // declares more is corrupt or a decompression bomb.
 const MAX_DEFLATE_RATIO = 1032
-const INFLATE_SLICE = 1 << 14
+const INFLATE_SLICE = 1 << 12
 
 const EOCD = 0x06054b50, ZIP64_LOCATOR = 0x07064b50, ZIP64_EOCD = 0x06064b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50
 const latin1 = new TextDecoder('latin1')
