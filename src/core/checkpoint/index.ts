@@ -38,9 +38,9 @@ export interface ReadOptions {
 
 /**
  * Reads a PyTorch checkpoint (zip or legacy torch.save) or a .safetensors file into a state dict.
- * `fileName` only labels error messages. Names, shapes and the total element count are checked
- * before any tensor data is built, so a small file claiming huge tensors costs no memory. Throws
- * CheckpointError, and nothing else (besides what `check` throws), on any bad input.
+ * `fileName` only labels error messages. The element budget, then `options.check` on names, dtypes
+ * and shapes, run before any tensor data is built, so a small file claiming huge tensors costs no
+ * memory. Throws CheckpointError, and nothing else (besides what `check` throws), on any bad input.
  */
 export function readCheckpoint(bytes: Uint8Array, fileName?: string, options: ReadOptions = {}): StateDict {
   const label = fileName ? `'${fileName}'` : 'the file'
