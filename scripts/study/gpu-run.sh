@@ -6,8 +6,8 @@
 # weights file as it appears (scripts/study/oracle_eval.py: clean, PGD-20, APGD-CE on the first
 # 1,000 test images). Everything stops by the deadline; what finished comes back.
 #
-#   bash scripts/study/gpu-run.sh [--minutes M] [--torch RUNS.txt] STUDY.json[:JOBS]...
-#   local test: ADVTUNE_VK=swiftshader bash scripts/study/gpu-run.sh --minutes 3 tiny.json:1
+#   bash scripts/study/gpu-run.sh [--seconds S] [--torch RUNS.txt] STUDY.json[:JOBS]...
+#   local test: ADVTUNE_VK=swiftshader bash scripts/study/gpu-run.sh --seconds 240 tiny.json:1
 #
 # RUNS.txt: one PyTorch run per line, "name args…" (torch_train.py's arguments; --data, --log,
 # --out-weights and --device are added; PRETRAINED stands for the payload's ResNet-20 checkpoint). Results in $OUT (else study-out/gpu/results): log.txt,
@@ -18,10 +18,10 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PACK=${ADVTUNE_STUDY_PACK:-$REPO/study-out/gpu/payload.tar.xz}
 WORK=${ADVTUNE_STUDY_WORK:-/tmp/advtune-study}
 RES=${OUT:-$REPO/study-out/gpu/results}
-MINUTES=8 TORCH_RUNS='' STUDIES=()
+SECONDS_TOTAL=480 TORCH_RUNS='' STUDIES=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --minutes) MINUTES=$2; shift 2 ;;
+    --seconds) SECONDS_TOTAL=$2; shift 2 ;;
     --torch) TORCH_RUNS=$2; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 64 ;;
     *) STUDIES+=("$1"); shift ;;
@@ -30,7 +30,7 @@ done
 mkdir -p "$RES"
 exec > >(tee "$RES/log.txt") 2>&1
 say() { echo "== [$(date +%T)] $*"; }
-END=$((SECONDS + MINUTES * 60))
+END=$((SECONDS + SECONDS_TOTAL))
 left() { echo $((END - SECONDS)); }
 
 [ -f "$PACK" ] || { echo "no $PACK: run 'npx tsx scripts/study/gpu-pack.ts' first (and carry study-out/gpu)"; exit 66; }

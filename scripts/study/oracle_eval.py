@@ -5,7 +5,8 @@ and APGD-CE (Croce & Hein 2020, 100 iterations) at eps 8/255 on the first N CIFA
   python3 scripts/study/oracle_eval.py --runs study-out/NAME --data public/data/cifar10 \
       [--clean-n 10000] [--robust-n 1000] [--apgd-iters 100] [--device cuda] [--loop-until FILE]
 
-For every DIR/runs/*/weights.safetensors, merges its figures into DIR/runs/*/oracle.json (a
+For every DIR/runs/*/weights.safetensors of a finished run (a log.json beside it, or the app-run.json
+of scripts/screenshots/real-run.ts), merges its figures into DIR/runs/*/oracle.json (a
 figure already there for the same number of images is not computed again). --loop-until FILE keeps
 looking for new weights until FILE exists (while a study runs beside it), then does a last pass.
 """
@@ -18,7 +19,7 @@ from torch_oracle import apgd_ce, build, pgd, read_cifar  # noqa: E402
 EPS = 8 / 255
 
 
-def accuracy(model, x, y, dev, batch=1000):
+def accuracy(model, x, y, dev, batch=250):
     correct = 0
     with torch.no_grad():
         for i in range(0, len(y), batch):
@@ -82,6 +83,7 @@ def main():
     p.add_argument('--loop-until')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    torch.set_flush_denormal(True)  # denormal weights or activations can slow CPU arithmetic many times over
     dev = torch.device(a.device)
     data = read_cifar(os.path.join(a.data, 'test_batch.bin'), max(a.clean_n, a.robust_n))
     if len(data[1]) < max(a.clean_n, a.robust_n):
@@ -89,7 +91,8 @@ def main():
     while True:
         last = a.loop_until is None or os.path.exists(a.loop_until)
         for path in sorted(sum((glob.glob(os.path.join(r, 'runs', '*', 'weights.safetensors')) for r in a.runs), [])):
-            if os.path.exists(os.path.join(os.path.dirname(path), 'log.json')):  # finished runs only
+            here = os.path.dirname(path)
+            if any(os.path.exists(os.path.join(here, f)) for f in ('log.json', 'app-run.json')):  # finished runs only
                 evaluate(path, a, data, dev)
         if last:
             break

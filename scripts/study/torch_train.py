@@ -10,7 +10,8 @@ runs match advtune's in distribution, not bit for bit.
   python3 scripts/study/torch_train.py --data public/data/cifar10 --init public/weights/resnet20.th \
       --train-size 10000 --epochs 2 --lr-curve 0:0,0.5:1,0.7:0.1,1:0 --log out.json
 
-Prints progress on stderr and writes one JSON object (history of evaluation points) to --log.
+Prints progress on stderr and writes one JSON object (history of evaluation points) to --log at
+every evaluation ('status': 'running' until the end).
 """
 import argparse, json, math, os, sys, time
 
@@ -148,11 +149,19 @@ def main():
     ev = dict(eps=8 / 255, step=2 / 255, steps=a.eval_steps, dev=dev)
     history, started, train_s, losses = [], time.time(), 0.0, []
 
+    def save(status):
+        # Written at every evaluation, so a run stopped at a deadline leaves the points it reached.
+        out = {'args': vars(a), 'status': status, 'totalSteps': total, 'imagesSeen': (history[-1]['step'] if history else 0) * a.batch, 'history': history, 'seconds': time.time() - started, 'device': str(dev)}
+        with open(a.log + '.tmp', 'w') as f:
+            json.dump(out, f, indent=1)
+        os.replace(a.log + '.tmp', a.log)
+
     def record(step):
         c, r = evaluate(model, xe, ye, **ev)
         history.append({'step': step, 'epoch': step / per_epoch, 'clean': c, 'robust': r, 'trainLoss': float(np.mean(losses)) if losses else None, 'trainSeconds': train_s})
         losses.clear()
         print(f'step {step}/{total}: clean {100 * c:.2f} %  PGD-{a.eval_steps} {100 * r:.2f} %  ({train_s:.0f} s training)', file=sys.stderr, flush=True)
+        save('running')
 
     record(0)
     perm = torch.randperm(a.train_size, generator=gen)
@@ -189,11 +198,9 @@ def main():
         if a.eval_every and (step + 1) % a.eval_every == 0 and step + 1 != total:
             record(step + 1)
     record(total if status == 'done' else step)
-    out = {'args': vars(a), 'status': status, 'totalSteps': total, 'imagesSeen': total * a.batch, 'history': history, 'seconds': time.time() - started, 'device': str(dev)}
-    with open(a.log, 'w') as f:
-        json.dump(out, f, indent=1)
     if a.out_weights:
         write_safetensors(a.out_weights, {k: v.cpu() for k, v in model.state_dict().items()})
+    save(status)  # last: the log says the run is over only once its weights are written
 
 
 if __name__ == '__main__':
