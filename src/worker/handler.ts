@@ -3,18 +3,17 @@
 // is a shell around it; Node tests drive it with a file-system environment.
 
 import * as tf from '@tensorflow/tfjs-core'
-import { readCheckpoint } from '../core/checkpoint'
 import { serializeSafetensors } from '../core/checkpoint/safetensors'
 import { configProblems, TEST_SET_SIZE, totalSteps, type ModelName, type RunConfig } from '../core/config'
 import { concatSets, head, parseCifarBin, TEST_FILE, trainFilesFor, type CifarSet } from '../core/data/cifar'
 import { disposeModel, type Model } from '../core/model/resnet'
 import { specOf, countParams } from '../core/model/spec'
 import { randomStateDict } from '../core/model/init'
-import { cloneModel, modelFromStateDict, stateDictFromModel } from '../core/model/weights'
+import { cloneModel, modelFromCheckpoint, modelFromStateDict, stateDictFromModel } from '../core/model/weights'
 import type { ControlPoint } from '../core/schedule'
-import { evalAttackOptions, evaluate } from '../core/train/evaluate'
+import { evalAttackOptions, evaluate, type EvalResult } from '../core/train/evaluate'
 import type { AttackHelper } from '../core/train/attackShards'
-import { EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
+import { EVAL_BATCH, EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
 import type { BackendChoice } from './backends'
 import type { StartedHelpers } from './attackPool'
 import { describeThreads } from './cpuPlan'
@@ -65,6 +64,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
   let run: ActiveRun | null = null
   let manifest: ManifestEntry[] | null = null
   let helpers: AttackHelper[] = []
+  let baselineCache: { key: string; result: EvalResult } | null = null // the base model's last baseline
 
   const fail = (message: string, extra: { requestId?: string; runId?: string; fatal?: boolean } = {}) => post({ type: 'error', message, ...extra })
 
@@ -82,11 +82,24 @@ export function createHandler(post: Post, env: WorkerEnv) {
     return train
   }
 
+  /**
+   * The base model's baseline, when a run's step-0 evaluation would repeat it exactly: the run
+   * starts from the base model, evaluates the same images with the same attack, and the attack
+   * draws no noise (or draws it from the baseline's seed, 0). Saves one evaluation per run.
+   */
+  function reusableBaseline(config: RunConfig, fromScratch: boolean): EvalResult | undefined {
+    const a = config.evalAttack
+    const deterministic = (a.kind === 'pgd' && !a.randomStart && a.restarts === 1) || a.kind === 'fgsm' || config.seed === 0
+    if (fromScratch || !deterministic || baselineCache?.key !== JSON.stringify([a, config.evalSize])) return undefined
+    return baselineCache.result
+  }
+
   async function setBase(model: Model, name: string, source: string) {
     if (run) throw new Error('a run is training; stop it before changing the model')
     if (base) disposeModel(base)
     base = model
     baseName = name
+    baselineCache = null
     post({ type: 'modelLoaded', model: name, source, params: countParams(model.spec) })
   }
 
@@ -98,7 +111,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
     const bytes = await env.fetchBytes(`weights/${entry.file}`)
     const digest = hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
     if (digest !== entry.sha256) throw new Error(`weights/${entry.file} is corrupt (sha256 ${digest.slice(0, 12)}…, expected ${entry.sha256.slice(0, 12)}…); run 'npm run setup' again`)
-    const model = modelFromStateDict(readCheckpoint(bytes, entry.file), specOf(name))
+    const model = modelFromCheckpoint(bytes, entry.file, specOf(name))
     await setBase(model, name, `${entry.file} (pretrained, ${entry.testAccuracy} % test accuracy)`)
     post({ type: 'loading', stage: `pretrained ${name}`, fraction: 1 })
   }
@@ -126,7 +139,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
         shouldStop: () => active.stop,
         gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
         paused: () => active.paused,
-      }, { attackHelpers: helpers })
+      }, { attackHelpers: helpers, initialEval: reusableBaseline(config, fromScratch) })
       const interrupted = active.interrupted
       status = { type: 'runEnded', runId, status: interrupted ? 'interrupted' : r.status, reason: interrupted ?? r.reason, weights: null, wallMs: r.wallMs }
     } catch (e) {
@@ -157,7 +170,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
   async function evaluateWeights(msg: Extract<ToWorker, { type: 'evaluateWeights' }>) {
     if (!test) return fail('the test images are not loaded yet', { requestId: msg.requestId })
     if (!(Number.isInteger(msg.evalSize) && msg.evalSize >= 1 && msg.evalSize <= test.n)) return fail(`the evaluation subset must hold 1 to ${test.n} images`, { requestId: msg.requestId })
-    const model = modelFromStateDict(readCheckpoint(new Uint8Array(msg.weights), 'the run\'s weights'))
+    const model = modelFromCheckpoint(new Uint8Array(msg.weights), 'the run\'s weights')
     try {
       const progress = (done: number) => post({ type: 'evaluationProgress', requestId: msg.requestId, done, total: msg.evalSize })
       const point = await evaluateInChunks(model, head(test, msg.evalSize), msg.evalAttack, helpers, progress)
@@ -210,12 +223,13 @@ export function createHandler(post: Post, env: WorkerEnv) {
           return await loadPretrained(msg.model)
         case 'importCheckpoint': {
           // Parse and check completely before touching the current model.
-          const model = modelFromStateDict(readCheckpoint(new Uint8Array(msg.bytes), msg.fileName))
+          const model = modelFromCheckpoint(new Uint8Array(msg.bytes), msg.fileName)
           return await setBase(model, `imported ${model.spec.name}`, msg.fileName)
         }
         case 'baseline': {
           if (!base || !test) return fail('the model is not loaded yet', { requestId: msg.requestId })
-          const r = await evaluate(base, head(test, msg.evalSize), evalAttackOptions(msg.evalAttack), { batchSize: 100, seed: 0, exampleCount: EXAMPLE_COUNT, helpers })
+          const r = await evaluate(base, head(test, msg.evalSize), evalAttackOptions(msg.evalAttack), { batchSize: EVAL_BATCH, seed: 0, exampleCount: EXAMPLE_COUNT, helpers })
+          baselineCache = { key: JSON.stringify([msg.evalAttack, msg.evalSize]), result: r }
           const point = { step: 0, epoch: 0, lr: 0, trainLoss: null, clean: r.clean, robust: r.robust, perClassClean: r.perClassClean, perClassRobust: r.perClassRobust, evalSize: r.n, elapsedMs: 0 }
           return post({ type: 'baseline', requestId: msg.requestId, point, examples: r.examples })
         }

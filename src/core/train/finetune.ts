@@ -42,11 +42,13 @@ export interface FineTuneData {
 }
 
 export const EXAMPLE_COUNT = 8
-const EVAL_BATCH = 100
+export const EVAL_BATCH = 100
 
 /** How a run may use the host beyond the model: threads that take shares of its attacks. */
 export interface FineTuneOptions {
   attackHelpers?: readonly AttackHelper[]
+  /** The step-0 evaluation, where the caller already has it (the base model's baseline). */
+  initialEval?: EvalResult
 }
 
 export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, schedule: ControlPoint[], hooks: FineTuneHooks = {}, opts: FineTuneOptions = {}): Promise<FineTuneResult> {
@@ -77,7 +79,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   let lr = 0
 
   const runEval = async (step: number): Promise<EvalResult> => {
-    const r = await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT, helpers: opts.attackHelpers })
+    const r = step === 0 && opts.initialEval ? opts.initialEval : await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT, helpers: opts.attackHelpers })
     const point: EvalPoint = {
       step,
       epoch: step / perEpoch,
