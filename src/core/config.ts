@@ -51,21 +51,27 @@ export interface RunConfig {
   seed: number
 }
 
+/**
+ * The default run: the best recipe the study (docs/study) found for about ten minutes of a
+ * two-core laptop's CPU. FGSM with random start buys four times the training images of PGD-7 for
+ * the same passes, and an ε ramp over the first 30 % lets the pretrained network adapt before the
+ * full-strength attack; PGD-7 at full ε from the first step left clean accuracy near 36 %.
+ */
 export const DEFAULT_CONFIG: RunConfig = {
   model: 'resnet20',
   init: 'pretrained',
-  epochs: 2,
-  trainSize: 10_000,
+  epochs: 3,
+  trainSize: 7_680,
   batchSize: 128,
   peakLr: 0.05,
   momentum: 0.9,
   weightDecay: 5e-4,
   augment: true,
-  trainAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 7 },
-  epsCurve: EPS_PRESETS.constant.points,
+  trainAttack: { kind: 'fgsm-rs', eps255: 8, stepSize255: 2, steps: 7 },
+  epsCurve: EPS_PRESETS['ramp-30'].points,
   evalAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 10, randomStart: false, restarts: 1 },
   evalSize: 500,
-  evalEvery: 20,
+  evalEvery: 60, // once an epoch (60 steps of 128 images)
   seed: 0,
 }
 

@@ -94,11 +94,11 @@ describe('ε curve and start in runs', () => {
   })
 
   it('describes a non-constant ε curve and APGD-CE', () => {
-    expect(epsCurveLabel(DEFAULT_CONFIG)).toBeNull()
+    expect(epsCurveLabel({ ...DEFAULT_CONFIG, epsCurve: EPS_PRESETS.constant.points })).toBeNull()
     expect(epsCurveLabel({ ...DEFAULT_CONFIG, epsCurve: ramp30 })).toBe('ε ramp over the first 30 %')
     expect(epsCurveLabel({ ...DEFAULT_CONFIG, epsCurve: [{ t: 0, y: 0.25 }, { t: 1, y: 0.75 }] })).toBe('ε curve 2–6/255')
     expect(epsCurveLabel({ ...DEFAULT_CONFIG, trainAttack: { ...DEFAULT_CONFIG.trainAttack, kind: 'none' }, epsCurve: ramp30 })).toBeNull()
-    expect(trainingLabel({ ...DEFAULT_CONFIG, epsCurve: ramp30 })).toBe('PGD-7, ε=8/255, step 2/255 · ε ramp over the first 30 %')
+    expect(trainingLabel({ ...DEFAULT_CONFIG, trainAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 7 }, epsCurve: ramp30 })).toBe('PGD-7, ε=8/255, step 2/255 · ε ramp over the first 30 %')
     expect(evalAttackLabel({ ...DEFAULT_CONFIG.evalAttack, kind: 'apgd-ce', steps: 100 })).toBe('APGD-CE-100, ε=8/255')
   })
 

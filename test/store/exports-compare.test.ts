@@ -25,7 +25,8 @@ describe('exports', () => {
     expect(evalAttackLabel(DEFAULT_CONFIG.evalAttack)).toBe('PGD-10, ε=8/255')
     expect(evalAttackLabel({ ...DEFAULT_CONFIG.evalAttack, kind: 'fgsm', eps255: 4 })).toBe('FGSM, ε=4/255')
     expect(evalAttackLabel({ ...DEFAULT_CONFIG.evalAttack, restarts: 3, randomStart: true })).toBe('PGD-10, ε=8/255 (random start, 3 restarts)')
-    expect(trainAttackLabel(DEFAULT_CONFIG.trainAttack)).toBe('PGD-7, ε=8/255, step 2/255')
+    expect(trainAttackLabel({ kind: 'pgd', eps255: 8, stepSize255: 2, steps: 7 })).toBe('PGD-7, ε=8/255, step 2/255')
+    expect(trainAttackLabel(DEFAULT_CONFIG.trainAttack)).toBe('FGSM-RS, ε=8/255')
   })
 
   it('writes CSV with one row per evaluation, starting at the baseline', () => {

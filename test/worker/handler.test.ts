@@ -15,6 +15,7 @@ const handler = createHandler(box.post, nodeEnv())
 const evalAttack = { kind: 'pgd' as const, eps255: 8, stepSize255: 2, steps: 2, randomStart: false, restarts: 1 }
 const config: RunConfig = {
   ...DEFAULT_CONFIG,
+  epsCurve: EPS_PRESETS.constant.points, // full ε from the first step
   trainSize: 32,
   batchSize: 8,
   epochs: 1,

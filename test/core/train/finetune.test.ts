@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG, type RunConfig } from '../../../src/core/config'
 import type { CifarSet } from '../../../src/core/data/cifar'
 import { modelFromStateDict, stateDictFromModel } from '../../../src/core/model/weights'
-import { PRESETS } from '../../../src/core/schedule'
+import { EPS_PRESETS, PRESETS } from '../../../src/core/schedule'
 import { fineTune } from '../../../src/core/train/finetune'
 import type { StateDict } from '../../../src/core/tensors'
 import { loadStateDict, loadTestSet, loadTrainSet, useWasm } from '../../helpers/engine'
@@ -22,6 +22,7 @@ beforeAll(async () => {
 
 const tiny = (over: Partial<RunConfig> = {}): RunConfig => ({
   ...DEFAULT_CONFIG,
+  epsCurve: EPS_PRESETS.constant.points, // full ε from the first step
   trainSize: 64,
   batchSize: 8,
   epochs: 1,
