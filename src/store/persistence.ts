@@ -2,6 +2,7 @@
 // store runs in Node tests with the in-memory version; idb.ts is the browser's IndexedDB one.
 
 import { DEFAULT_CONFIG } from '../core/config'
+import { EPS_PRESETS } from '../core/schedule'
 import type { Run } from './types'
 
 export interface RunStorage {
@@ -33,7 +34,8 @@ export function reviveRun(saved: Run): Run {
   const c = saved.config
   const run: Run = {
     ...saved,
-    config: { ...c, init: c.init ?? DEFAULT_CONFIG.init, epsCurve: Array.isArray(c.epsCurve) ? c.epsCurve : structuredClone(DEFAULT_CONFIG.epsCurve) },
+    // Not DEFAULT_CONFIG's ε curve: a run saved before the ε curve existed trained at full ε.
+    config: { ...c, init: c.init ?? DEFAULT_CONFIG.init, epsCurve: Array.isArray(c.epsCurve) ? c.epsCurve : structuredClone(EPS_PRESETS.constant.points) },
     strongEval: saved.strongEval ?? null,
   }
   if (run.status === 'queued' || run.status === 'starting' || run.status === 'running' || run.status === 'paused')

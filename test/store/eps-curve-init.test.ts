@@ -14,12 +14,12 @@ const ramp30 = EPS_PRESETS['ramp-30'].points
 
 describe('ε curve in share links', () => {
   it('travels as eps=t:y,… (not flattened) and round-trips with the other settings', () => {
-    const config: RunConfig = { ...DEFAULT_CONFIG, init: 'random', epsCurve: ramp30, evalAttack: { ...DEFAULT_CONFIG.evalAttack, kind: 'apgd-ce', steps: 100 } }
+    const config: RunConfig = { ...DEFAULT_CONFIG, init: 'random', epsCurve: EPS_PRESETS['ramp-50'].points, evalAttack: { ...DEFAULT_CONFIG.evalAttack, kind: 'apgd-ce', steps: 100 } }
     expect(flattenConfig(config).some(([k]) => k.startsWith('epsCurve'))).toBe(false)
     const hash = encodeShareHash(config, DEFAULT_SCHEDULE)
-    expect(hash).toBe('#v=1&init=random&evalAttack.kind=apgd-ce&evalAttack.steps=100&schedule=0:0,0.5:1,0.7:0.1,1:0&eps=0:0,0.3:1,1:1')
+    expect(hash).toBe('#v=1&init=random&evalAttack.kind=apgd-ce&evalAttack.steps=100&schedule=0:0,0.5:1,0.7:0.1,1:0&eps=0:0,0.5:1,1:1')
     expect(decodeShareHash(hash)).toEqual({ config, schedule: DEFAULT_SCHEDULE, problems: [] })
-    // The default curve (full ε throughout) is not written.
+    // The default curve is not written.
     expect(encodeShareHash(DEFAULT_CONFIG, DEFAULT_SCHEDULE)).not.toContain('eps=')
   })
 
@@ -83,7 +83,7 @@ describe('ε curve and start in runs', () => {
     expect(h.lastSent('start')!.config.init).toBe('random')
     expect(run.base.model).toBe('resnet20 (random init)')
     expect(run.baseline).toBeNull() // the pretrained model's point is not where this run starts
-    expect(trainingLabel(run.config)).toBe('PGD-7, ε=8/255, step 2/255 · from scratch (random init)')
+    expect(trainingLabel(run.config)).toBe('FGSM-RS, ε=8/255 · ε ramp over the first 30 % · from scratch (random init)')
     // Another architecture from scratch loads its pretrained twin as the base model (the reference).
     h.a().receive({ type: 'runEnded', runId: id, status: 'done', reason: null, weights: null, wallMs: 1 })
     await new Promise((r) => setTimeout(r, 0))

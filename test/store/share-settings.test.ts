@@ -9,10 +9,10 @@ import { mapStorage, testStore } from './helpers'
 
 describe('share links', () => {
   it('round-trips a config and a curve, writing only what differs from the defaults', () => {
-    const config = { ...DEFAULT_CONFIG, epochs: 3, peakLr: 0.02, trainAttack: { ...DEFAULT_CONFIG.trainAttack, kind: 'fgsm-rs' as const, eps255: 4 }, evalAttack: { ...DEFAULT_CONFIG.evalAttack, randomStart: true } }
+    const config = { ...DEFAULT_CONFIG, epochs: 5, peakLr: 0.02, trainAttack: { ...DEFAULT_CONFIG.trainAttack, kind: 'pgd' as const, eps255: 4 }, evalAttack: { ...DEFAULT_CONFIG.evalAttack, randomStart: true } }
     const schedule = PRESETS['step-decay'].points
     const hash = encodeShareHash(config, schedule)
-    expect(hash).toBe('#v=1&epochs=3&peakLr=0.02&trainAttack.kind=fgsm-rs&trainAttack.eps255=4&evalAttack.randomStart=true&schedule=0:1,0.5:1,0.5:0.1,0.75:0.1,0.75:0.01,1:0.01')
+    expect(hash).toBe('#v=1&epochs=5&peakLr=0.02&trainAttack.kind=pgd&trainAttack.eps255=4&evalAttack.randomStart=true&schedule=0:1,0.5:1,0.5:0.1,0.75:0.1,0.75:0.01,1:0.01')
     expect(decodeShareHash(hash)).toEqual({ config, schedule, problems: [] })
     expect(decodeShareHash(encodeShareHash(DEFAULT_CONFIG, DEFAULT_SCHEDULE))).toEqual({ config: DEFAULT_CONFIG, schedule: DEFAULT_SCHEDULE, problems: [] })
   })
