@@ -59,7 +59,11 @@ async function main() {
   const browser = await launchBrowser()
   const page = await browser.context.newPage()
   const errors = watchErrors(page)
-  const shot = (name: string) => page.screenshot({ path: join(a.out, name) })
+  // The page's top: header, curves and the live charts (Start scrolls the page down).
+  const shot = async (name: string) => {
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: join(a.out, name) })
+  }
   try {
     const t0 = Date.now()
     await page.goto(app.url)

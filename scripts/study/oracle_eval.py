@@ -62,8 +62,9 @@ def evaluate(path, a, data, dev):
         result['pgd20'] = {'n': a.robust_n, 'clean': accuracy(model, xr, yr, dev), 'robust': robust(model, xr, yr, dev, lambda xb, yb, i: pgd(model, xb, yb, EPS, 2 / 255, 20))}
     if 'apgd' in todo:
         result['apgd'] = {'n': a.robust_n, 'iters': a.apgd_iters, 'robust': robust(model, xr, yr, dev, lambda xb, yb, i: apgd_ce(model, xb, yb, EPS, a.apgd_iters, 0, first=i))}
-    result['device'] = str(dev) if dev.type == 'cpu' else torch.cuda.get_device_name(dev)
-    result['torch'] = torch.__version__
+    where = {'device': 'CPU' if dev.type == 'cpu' else torch.cuda.get_device_name(dev), 'torch': torch.__version__}
+    for k in todo:  # each figure says where it was computed (clean on a CPU, attacks on a GPU, say)
+        result[k].update(where)
     tmp = out_path + '.tmp'
     json.dump(result, open(tmp, 'w'), indent=1)
     os.replace(tmp, out_path)

@@ -292,7 +292,8 @@ function defaultSection(dir: string, all: RunResult[]): string {
     if (o?.apgd) apgd.push(o.apgd.robust)
     rows.push(`| ${what} | ${own} | ${pct(o?.clean?.accuracy)} | ${pct(o?.pgd20?.robust)} | ${pct(o?.apgd?.robust)} |`)
   }
-  if (app) add(`the app (Chromium, production build, ${app.backend.replace(/\s+/g, ' ')}), seed ${app.config.seed}`, appOracle, `${pct(app.evals.at(-1)?.clean)} / ${pct(app.evals.at(-1)?.robust)} (${app.config.evalSize} images, PGD-${app.config.evalAttack.steps})`)
+  const backend = app ? app.backend.replace(/\s+/g, ' ').replace(/\s*Fallback:.*$/, '') : ''
+  if (app) add(`the app (Chromium, production build, ${backend}), seed ${app.config.seed}`, appOracle, `${pct(app.evals.at(-1)?.clean)} / ${pct(app.evals.at(-1)?.robust)} (${app.config.evalSize} images, PGD-${app.config.evalAttack.steps})`)
   for (const r of seeds) add(`engine (\`npm run study\`, ${r.log.backend.split(' — ')[0]}), seed ${r.log.config.seed}`, r.oracle, `${pct(r.final?.clean)} / ${pct(r.final?.robust)} (${r.final?.evalSize} images, PGD-${r.log.config.evalAttack.steps})`)
   if (!rows.length) return ''
   const c = (app?.config ?? seeds[0].log.config)!
@@ -306,7 +307,7 @@ function defaultSection(dir: string, all: RunResult[]): string {
 
 The app's default configuration: ResNet-20, ${c.epochs} epochs × ${c.trainSize} training images, batch ${c.batchSize}, ${axisText('trainAttack', c.trainAttack)} at ε ${c.trainAttack.eps255}/255 with
 the ε curve ${JSON.stringify(c.epsCurve.map((p) => [p.t, p.y]))}, slow start–fast decay to a peak LR of ${c.peakLr}, momentum ${c.momentum}, weight decay ${c.weightDecay}.
-${app ? `In the app's production build in headless Chromium on this ${app.cores}-core machine (${app.backend.replace(/\s+/g, ' ')}), measured ${app.measuredAt.slice(0, 16).replace('T', ' ')} UTC: the baseline was shown **${app.baselineSeconds.toFixed(0)} s** after the page's load and the run ended (${app.status}) **${(app.wallSecondsFromLoad / 60).toFixed(1)} minutes** after it, evaluations included (training alone ${app.trainingWallMs ? (app.trainingWallMs / 60000).toFixed(1) : '–'} minutes).` : ''}
+${app ? `In the app's production build in headless Chromium on this ${app.cores}-core machine (${backend}), measured ${app.measuredAt.slice(0, 16).replace('T', ' ')} UTC: the baseline was shown **${app.baselineSeconds.toFixed(0)} s** after the page's load and the run ended (${app.status}) **${(app.wallSecondsFromLoad / 60).toFixed(1)} minutes** after it, evaluations included (training alone ${app.trainingWallMs ? (app.trainingWallMs / 60000).toFixed(1) : '–'} minutes).` : ''}
 
 | run | its own evaluation (clean / robust) | clean (PyTorch, 10k) | PGD-20 (PyTorch, 1k) | APGD-CE (PyTorch, 1k) |
 |---|---|---|---|---|
@@ -389,7 +390,7 @@ function main() {
   const torch = a.torch.flatMap((d) => readTorchRuns(d, recipes).map((t) => ({ ...t, name: `${basename(d)}/${t.name}` })))
   const notes = a.notes ? (JSON.parse(readFileSync(a.notes, 'utf8')) as Record<string, unknown>) : {}
   const backends = [...new Set(all.map((r) => r.log.backend))]
-  const oracleDevices = [...new Set(all.flatMap((r) => (r.oracle.device ? [r.oracle.device] : [])))]
+  const whereOf = (k: 'clean' | 'pgd20' | 'apgd') => [...new Set(all.flatMap((r) => (r.oracle[k]?.device ? [`PyTorch ${r.oracle[k]!.torch} on ${r.oracle[k]!.device}`] : [])))].join(', ') || '–'
   const dates = all.map((r) => r.log.startedAt).sort()
   const grids = [...new Set(all.flatMap((r) => r.log.grids.map((g) => g.grid)))]
   const sections: string[] = []
@@ -401,7 +402,7 @@ Every number below is read from those logs and from the PyTorch oracle's re-eval
 final weights; nothing is typed by hand.
 
 - **Engine:** ${backends.map((b) => `\`${b}\``).join('; ')}.
-- **Oracle:** Debian/PyTorch ${[...new Set(all.flatMap((r) => (r.oracle.torch ? [r.oracle.torch] : [])))].join(', ')} on ${oracleDevices.join(', ') || '–'}: clean accuracy on all test images it was given, deterministic PGD-20 and APGD-CE (100 iterations) at ε 8/255 on the first 1,000.
+- **Oracle** (\`test/oracle/torch_oracle.py\`'s model code and attacks): clean accuracy on all 10,000 test images (${whereOf('clean')}); deterministic PGD-20, step 2/255 (${whereOf('pgd20')}) and APGD-CE, 100 iterations (${whereOf('apgd')}), at ε 8/255 on the first 1,000.
 - **Data:** CIFAR-10; training on a subset of the first 10,000 training images (as the app's default); ${all[0].final?.evalSize ?? ''} test images for advtune's own evaluation.
 - **Compute** is counted in forward+backward passes per training image: PGD-k costs k + 1, FGSM-RS 2.
 ${Object.entries(notes).map(([k, v]) => `- **${k}:** ${String(v)}`).join('\n')}

@@ -8,12 +8,16 @@ import type { ControlPoint } from '../../src/core/schedule'
 import type { EvalPoint, StepInfo } from '../../src/core/train/types'
 import { passesPerImage } from './spec'
 
-export interface Oracle {
-  clean?: { n: number; accuracy: number }
-  pgd20?: { n: number; clean: number; robust: number }
-  apgd?: { n: number; iters: number; robust: number }
+/** Where an oracle figure was computed. */
+export interface Where {
   device?: string
   torch?: string
+}
+
+export interface Oracle {
+  clean?: { n: number; accuracy: number } & Where
+  pgd20?: { n: number; clean: number; robust: number } & Where
+  apgd?: { n: number; iters: number; robust: number } & Where
 }
 
 export interface EngineLog {
