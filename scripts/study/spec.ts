@@ -146,7 +146,8 @@ export function parseStudy(raw: unknown): Study {
   const evalPoints = raw.evalPoints
   if (evalPoints !== undefined && !(typeof evalPoints === 'number' && Number.isInteger(evalPoints) && evalPoints >= 1)) problems.push(`evalPoints: a whole number ≥ 1, got ${JSON.stringify(evalPoints)}`)
   for (const k of Object.keys(raw)) if (!['name', 'backend', 'base', 'grids', 'evalPoints'].includes(k)) problems.push(`${k}: unknown top-level field (known: name, backend, base, evalPoints, grids)`)
-  if (problems.length) throw new StudyError(problems)
+  // Go on to the grids where they can be read, so one message names every problem.
+  if (!Array.isArray(grids) || !isObj(base)) throw new StudyError(problems)
 
   const runs: StudyRun[] = []
   const ids = new Map<string, StudyRun>()

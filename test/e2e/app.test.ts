@@ -223,6 +223,8 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
 
   it('the ε editor: a drag reshapes the ε curve; a point never rises above ε_max and the curve keeps two points', async () => {
     await page.evaluate(() => window.scrollTo(0, 0))
+    // The default ε curve is a ramp; this test starts from full ε throughout.
+    await page.click('[data-testid=eps-preset-constant]')
     expect(await epsCurve()).toEqual(EPS_PRESETS.constant.points)
     expect(await page.getAttribute('[data-testid=eps-preset-constant]', 'aria-pressed')).toBe('true')
     const before = await drawnCurve('eps')

