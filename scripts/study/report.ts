@@ -201,16 +201,28 @@ ${rows.join('\n')}
 
 function torchSection(torch: TorchRun[]): string {
   if (!torch.length) return ''
-  const rows = torch.map((t) => `| ${t.name} | ${t.status} | ${t.device || '–'} | ${kilo(t.passes)} | ${t.imagesSeen} | ${pct(t.history.at(-1)?.clean)} | ${pct(t.history.at(-1)?.robust)} | ${pct(t.oracle.pgd20?.clean)} | ${pct(t.oracle.pgd20?.robust)} | ${pct(t.oracle.apgd?.robust)} | ${t.seconds.toFixed(0)} s |`)
+  const rows = torch.map((t) => `| ${t.name} | ${t.status} | ${t.device || '–'} | ${kilo(t.passes)} | ${t.imagesSeen} | ${pct(t.history.at(-1)?.clean)} / ${pct(t.history.at(-1)?.robust)} (${t.args.eval_n}) | ${pct(t.oracle.pgd20?.clean)} | ${pct(t.oracle.pgd20?.robust)} | ${pct(t.oracle.apgd?.robust)} | ${t.seconds.toFixed(0)} s |`)
+  // ε warm-up against full ε: PyTorch runs that differ in their ε curve alone.
+  const key = (t: TorchRun) => JSON.stringify(Object.entries(t.args).filter(([k]) => !['eps_curve', 'log', 'out_weights', 'device', 'threads'].includes(k)).sort())
+  const pairs = [...new Set(torch.map(key))].map((k) => torch.filter((t) => key(t) === k)).filter((g) => new Set(g.map((t) => t.args.eps_curve)).size > 1)
+  const warm = pairs.flatMap((g) => g.map((t) => `| ${t.name} | ${t.args.eps_curve} | ${kilo(t.passes)} | ${pct(t.history.at(-1)?.clean)} / ${pct(t.history.at(-1)?.robust)} (${t.args.eval_n}) | ${pct(t.oracle.clean?.accuracy)} | ${pct(t.oracle.pgd20?.robust)} |`))
   return `## The PyTorch scout
 
 The same recipes written independently in PyTorch (\`scripts/study/torch_train.py\`: the oracle's
 model code, torch's own data order and noise, so the same recipe in distribution, not bit for bit).
 
-| run | status | device | passes | images seen | clean (own eval, ${torch[0]?.args.eval_n ?? ''}) | PGD-20 (own eval) | clean (oracle, 1k) | PGD-20 (oracle, 1k) | APGD-CE (oracle, 1k) | time |
-|---|---|---|---|---|---|---|---|---|---|---|
+| run | status | device | passes | images seen | own evaluation: clean / PGD-20 (images) | clean (oracle, 1k) | PGD-20 (oracle, 1k) | APGD-CE (oracle, 1k) | time |
+|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-`
+${warm.length ? `
+### ε warm-up against full ε from the start
+
+Runs above that differ in their ε curve alone (t:y points; \`0:1,1:1\` is full ε throughout).
+
+| run | ε curve | passes | own evaluation: clean / PGD-20 (images) | clean (oracle, 10k) | PGD-20 (oracle, 1k) |
+|---|---|---|---|---|---|
+${warm.join('\n')}
+` : ''}`
 }
 
 function agreementSection(all: RunResult[]): string {
@@ -301,8 +313,12 @@ function defaultSection(dir: string, all: RunResult[]): string {
   // The frontier of the laptop budget: the default's runs and the fine-tuning runs of at most
   // LAPTOP_PASSES (PGD-7's ten minutes in the app's WASM set-up).
   const budget = seeds[0]?.log.passes ?? 0
-  const within = [...seeds, ...all].filter((r) => r.log.status === 'done' && r.oracle.clean && r.oracle.pgd20 && r.log.config.init === 'pretrained' && r.log.passes <= 1.05 * Math.max(budget, LAPTOP_PASSES))
-  const frontier = within.filter((r) => !within.some((q) => q !== r && q.oracle.clean!.accuracy >= r.oracle.clean!.accuracy && q.oracle.pgd20!.robust >= r.oracle.pgd20!.robust && (q.oracle.clean!.accuracy > r.oracle.clean!.accuracy || q.oracle.pgd20!.robust > r.oracle.pgd20!.robust)))
+  interface Point { label: string; passes: number; clean: number; pgd: number; apgd?: number }
+  const within: Point[] = [...seeds, ...all]
+    .filter((r) => r.log.status === 'done' && r.oracle.clean && r.oracle.pgd20 && r.log.config.init === 'pretrained' && r.log.passes <= 1.05 * Math.max(budget, LAPTOP_PASSES))
+    .map((r) => ({ label: r.study === 'default' ? `the default, seed ${r.log.config.seed}` : r.log.label, passes: r.log.passes, clean: r.oracle.clean!.accuracy, pgd: r.oracle.pgd20!.robust, apgd: r.oracle.apgd?.robust }))
+  if (app && appOracle?.clean && appOracle.pgd20) within.push({ label: `the default in the app, seed ${app.config.seed}`, passes: budget, clean: appOracle.clean.accuracy, pgd: appOracle.pgd20.robust, apgd: appOracle.apgd?.robust })
+  const frontier = within.filter((r) => !within.some((q) => q !== r && q.clean >= r.clean && q.pgd >= r.pgd && (q.clean > r.clean || q.pgd > r.pgd)))
   return `## The default run (the laptop-CPU budget)
 
 The app's default configuration: ResNet-20, ${c.epochs} epochs × ${c.trainSize} training images, batch ${c.batchSize}, ${axisText('trainAttack', c.trainAttack)} at ε ${c.trainAttack.eps255}/255 with
@@ -312,15 +328,15 @@ ${app ? `In the app's production build in headless Chromium on this ${app.cores}
 | run | its own evaluation (clean / robust) | clean (PyTorch, 10k) | PGD-20 (PyTorch, 1k) | APGD-CE (PyTorch, 1k) |
 |---|---|---|---|---|
 ${rows.join('\n')}
-| **mean ± sd over ${clean.length} seeds** | | **${pm(clean)}** | **${pm(pgd)}** | **${pm(apgd)}** |
+| **mean ± sd over ${clean.length} seed${clean.length === 1 ? '' : 's'}** | | **${pm(clean)}** | **${pm(pgd)}** | **${pm(apgd)}** |
 
 Target ≥ ${pct(TARGET.clean, 0)} % clean and ≥ ${pct(TARGET.robust, 0)} % PGD-20: **${met ? 'met' : 'not met'}**.${met ? '' : ` No run within this budget reached it. The frontier (no other run better on both counts) of the ${within.length} fine-tuning runs of the laptop budget (the default's, and PGD-7's ${kilo(LAPTOP_PASSES)} passes), by PyTorch's figures:
 
 | recipe | passes | clean (10k) | PGD-20 (1k) | APGD-CE (1k) |
 |---|---|---|---|---|
 ${frontier
-  .sort((x, y) => x.oracle.clean!.accuracy - y.oracle.clean!.accuracy)
-  .map((r) => `| ${r.log.label} | ${kilo(r.log.passes)} | ${pct(r.oracle.clean!.accuracy)} | ${pct(r.oracle.pgd20!.robust)} | ${pct(r.oracle.apgd?.robust)} |`)
+  .sort((x, y) => x.clean - y.clean)
+  .map((r) => `| ${r.label} | ${r.passes ? kilo(r.passes) : '–'} | ${pct(r.clean)} | ${pct(r.pgd)} | ${pct(r.apgd)} |`)
   .join('\n')}
 `}
 `
@@ -355,7 +371,7 @@ function headline(all: RunResult[], torch: TorchRun[], defaultDir?: string): str
     const appOracle = join(defaultDir, 'runs', 'app', 'oracle.json')
     const oracles = [...seeds.map((r) => r.oracle), ...(existsSync(appOracle) ? [JSON.parse(readFileSync(appOracle, 'utf8')) as RunResult['oracle']] : [])].filter((o) => o.clean && o.pgd20)
     if (oracles.length)
-      rows.push(`| **the app's default run** (${oracles.length} seeds) | ${seeds[0] ? kilo(seeds[0].log.passes) : '–'} | ${pm(oracles.map((o) => o.clean!.accuracy))} | ${pm(oracles.map((o) => o.pgd20!.robust))} | ${pm(oracles.flatMap((o) => (o.apgd ? [o.apgd.robust] : [])))} |`)
+      rows.push(`| **the app's default run** (${oracles.length} seed${oracles.length === 1 ? '' : 's'}) | ${seeds[0] ? kilo(seeds[0].log.passes) : '–'} | ${pm(oracles.map((o) => o.clean!.accuracy))} | ${pm(oracles.map((o) => o.pgd20!.robust))} | ${pm(oracles.flatMap((o) => (o.apgd ? [o.apgd.robust] : [])))} |`)
   }
   const cells = cellsOf(all, 'schedules').cells
   for (const name of ['slow-start-fast-decay', 'constant']) {
