@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch_oracle import ResNet, build, read_cifar, write_safetensors  # noqa: E402
+from torch_oracle import pgd as oracle_pgd  # noqa: E402
 
 
 def curve(spec):
@@ -64,17 +65,14 @@ def augment(x, gen):
 
 
 def pgd(model, x, y, eps, step, steps, random_start=True, gen=None):
+    """The oracle's PGD-k, from a uniform random point of the eps-ball (torch's RNG) for training."""
     if eps == 0 or steps == 0:
         return x
-    xa = x + (torch.rand(x.shape, generator=gen, device='cpu').to(x.device) * 2 - 1) * eps if random_start else x.clone()
-    xa = torch.min(torch.max(xa, x - eps), x + eps).clamp(0, 1)
-    for _ in range(steps):
-        xa.requires_grad_(True)
-        loss = F.cross_entropy(model(xa), y, reduction='sum')
-        g, = torch.autograd.grad(loss, xa)
-        xa = xa.detach() + step * g.sign()
-        xa = torch.min(torch.max(xa, x - eps), x + eps).clamp(0, 1)
-    return xa.detach()
+    start = None
+    if random_start:
+        noise = (torch.rand(x.shape, generator=gen, device='cpu').to(x.device) * 2 - 1) * eps
+        start = torch.min(torch.max(x + noise, x - eps), x + eps).clamp(0, 1)
+    return oracle_pgd(model, x, y, eps, step, steps, start=start)
 
 
 def he_init(model, seed):

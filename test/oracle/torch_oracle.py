@@ -123,8 +123,9 @@ def write_safetensors(path, sd):
         f.write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
 
 
-def pgd(model, x, y, eps, step, steps):
-    xa = x.clone()
+def pgd(model, x, y, eps, step, steps, start=None):
+    """PGD-k from `start` (default: the clean image), each step projected into the eps-ball and [0, 1]."""
+    xa = x.clone() if start is None else start
     for _ in range(steps):
         xa.requires_grad_(True)
         loss = F.cross_entropy(model(xa), y, reduction='sum')
