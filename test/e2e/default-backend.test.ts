@@ -31,8 +31,9 @@ afterAll(async () => {
 
 describe('advtune on the backend it picks by itself (production build)', () => {
   it('names the backend and why, and trains a tiny PGD-2 run to the end', async () => {
-    // Only the evaluation comes from a share link (PGD-2 on 8 images keeps the baseline quick).
-    await page.goto(`${app.url}#v=1&evalAttack.steps=2&evalSize=8`)
+    // From a share link: a PGD training attack (the default is FGSM-RS) and a PGD-2 evaluation on 8
+    // images, which keeps the baseline quick.
+    await page.goto(`${app.url}#v=1&trainAttack.kind=pgd&evalAttack.steps=2&evalSize=8`)
     const badge = page.locator('[data-testid=backend-badge][data-backend]')
     await badge.waitFor({ timeout: 120_000 })
     const w = await storeState<{ backend: string; adapter: string; fallbackReason: string | null }>(page, '(s) => s.worker')
@@ -83,7 +84,7 @@ describe('advtune on the backend it picks by itself (production build)', () => {
     if (w.backend !== 'wasm') ctx.skip() // a machine with a real GPU trains there instead
     const threaded = await browser.context.newPage()
     const threadedErrors = watchErrors(threaded)
-    await threaded.goto(`${app.url}?threads=5#v=1&evalAttack.steps=2&evalSize=8`)
+    await threaded.goto(`${app.url}?threads=5#v=1&trainAttack.kind=pgd&evalAttack.steps=2&evalSize=8`)
     await threaded.waitForSelector('[data-testid=baseline][data-status=ready]', { timeout: 300_000 })
     const adapter = await storeState<string>(threaded, '(s) => s.worker.adapter')
     // 2 workers × 2 XNNPACK threads, whatever this machine has (5 threads asked for).
