@@ -3,8 +3,8 @@
 // process CPU time (Node's WASM is single-threaded): on a shared machine wall time swings with
 // other load, CPU time much less.
 import * as tf from '@tensorflow/tfjs-core'
-import { initWasmBackend, wasmBackendInfo } from '../src/core/backend/wasm-init'
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/core/backend/wasm-kernels'
+import { initWasmBackend, wasmBackendInfo } from '../src/core/backend/wasm/init'
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/core/backend/wasm/kernels'
 
 const batch = Number(process.argv[2] ?? 128)
 const reps = Number(process.argv[3] ?? 5)

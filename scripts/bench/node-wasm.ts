@@ -4,8 +4,8 @@
 
 import { writeFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
-import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
-import { wasmBackendInfo } from '../../src/core/backend/wasm-init'
+import { initWasmBackendNode } from '../lib/wasm-node'
+import { wasmBackendInfo } from '../../src/core/backend/wasm/init'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
 import type { BackendRun } from '../../src/bench/result'

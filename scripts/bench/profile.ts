@@ -6,7 +6,7 @@
 //   npx tsx scripts/bench/profile.ts --page wasm --threads 2
 
 import { writeFileSync } from 'node:fs'
-import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
+import { initWasmBackendNode } from '../lib/wasm-node'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
 import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'

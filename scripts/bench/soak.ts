@@ -3,7 +3,7 @@
 //   npx tsx scripts/bench/soak.ts --steps 1000 --batch 8 --every 50 --out soak.json
 
 import { writeFileSync } from 'node:fs'
-import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
+import { initWasmBackendNode } from '../lib/wasm-node'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
 import { memorySoak } from '../../src/bench/workloads'

@@ -10,7 +10,7 @@ export async function webgpuNodeEnv(assetDir?: string): Promise<WorkerEnv> {
   await import('@tensorflow/tfjs-backend-webgpu')
   const tf = await import('@tensorflow/tfjs-core')
   const { ensureGradients } = await import('../../src/core/backend/register-gradients')
-  const { registerWebGpuTrainingKernels } = await import('../../src/core/backend/webgpu-kernels')
+  const { registerWebGpuTrainingKernels } = await import('../../src/core/backend/webgpu/kernels')
   const base = nodeEnv(assetDir)
   return {
     ...base,

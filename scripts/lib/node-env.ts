@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
-import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
+import { initWasmBackendNode } from './wasm-node'
 import type { WorkerEnv } from '../../src/worker/handler'
 import type { BackendName, FromWorker } from '../../src/worker/protocol'
 

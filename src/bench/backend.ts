@@ -9,8 +9,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { ensureGradients } from '../core/backend/register-gradients'
-import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
-import { registerWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
+import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm/init'
+import { registerWebGpuTrainingKernels } from '../core/backend/webgpu/kernels'
 
 // 'wasm-workers' is the app's CPU set-up: one XNNPACK thread, and the training attack shared
 // with one helper worker per further core (src/worker/attackPool.ts).
@@ -58,7 +58,7 @@ export async function startBackend(name: BenchBackend, threads?: number): Promis
   let adapter = ''
   let threadCount: number | null = null
   if (name.startsWith('wasm')) {
-    // More threads than tfjs's own cap (hardwareConcurrency / 2): see wasm-init.ts.
+    // More threads than tfjs's own cap (hardwareConcurrency / 2): see src/core/backend/wasm/init.ts.
     const want = name !== 'wasm' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
     await initWasmBackend({ wasmPaths: wasmFiles, threads: want })
     const info = wasmBackendInfo()

@@ -10,9 +10,9 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core'
-import { chunking, filterGradCalls } from '../core/backend/webgpu-conv-filter-grad'
-import { inPlaceCalls } from '../core/backend/webgpu-in-place'
-import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
+import { chunking, filterGradCalls } from '../core/backend/webgpu/conv-filter-grad'
+import { inPlaceCalls } from '../core/backend/webgpu/in-place'
+import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu/kernels'
 import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../core/attacks/linf'
 import {
   BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL, updateRunningStatsOf,

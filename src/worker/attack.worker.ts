@@ -5,7 +5,7 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
-import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
+import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm/init'
 import { createAttackHelper } from './attackHelper'
 import type { FromHelper, ToHelper } from './attackProtocol'
 

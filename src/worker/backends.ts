@@ -6,8 +6,8 @@ import '@tensorflow/tfjs-backend-webgpu'
 import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-cpu'
 import { ensureGradients } from '../core/backend/register-gradients'
-import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm-init'
-import { registerWebGpuTrainingKernels } from '../core/backend/webgpu-kernels'
+import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm/init'
+import { registerWebGpuTrainingKernels } from '../core/backend/webgpu/kernels'
 import type { BackendName } from './protocol'
 
 export interface BackendChoice {

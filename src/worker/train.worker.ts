@@ -21,7 +21,7 @@ async function fetchBytes(path: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer())
 }
 
-// Read once, before the WASM backend raises this scope's hardwareConcurrency (wasm-init.ts).
+// Read once, before the WASM backend raises this scope's hardwareConcurrency (src/core/backend/wasm/init.ts).
 const cores = navigator.hardwareConcurrency
 const planFor = (threads?: number) => cpuPlan(threads ?? cores, scope.crossOriginIsolated)
 

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { initWasmBackendNode } from '../../src/core/backend/wasm-node'
+import { initWasmBackendNode } from '../../scripts/lib/wasm-node'
 import { readCheckpoint } from '../../src/core/checkpoint'
 import { parseCifarBin, type CifarSet } from '../../src/core/data/cifar'
 import type { ModelName } from '../../src/core/config'

@@ -17,7 +17,7 @@ export type Forward = ((x: tf.Tensor4D) => tf.Tensor2D) & {
 /**
  * A backend may register this kernel: inputs {xa, g, lo, hi} (one shape), attr {stepSize}; output
  * xa + stepSize·sign(g) clipped into [lo, hi] and [0, 1]: PGD's ten-op update in one dispatch
- * (WebGPU: src/core/backend/webgpu-fused-ops.ts). Same arithmetic and order as the ops below.
+ * (WebGPU: src/core/backend/webgpu/fused-ops.ts). Same arithmetic and order as the ops below.
  */
 export const PGD_STEP_KERNEL = 'AdvtunePgdStep'
 

@@ -1,6 +1,6 @@
 // Train-mode BatchNorm → (+ residual) → ReLU in a handful of kernels, and eval-mode BatchNorm
 // folded into its conv in two, for backends that register them (WebGPU:
-// src/core/backend/webgpu-batchnorm.ts). The op path of resnet.ts takes ~14
+// src/core/backend/webgpu/batchnorm.ts). The op path of resnet.ts takes ~14
 // kernels forward and ~14 backward per layer (channel sums in two stages, the normalisation op
 // by op, ReLU and its two-kernel gradient); on a GPU, where a training step is bound by
 // dispatches, these take 3 forward (mean, variance, normalise+ReLU) and 4 backward (ReLU mask,

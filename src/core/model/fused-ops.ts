@@ -1,6 +1,6 @@
 // Elementwise steps of the hand-written attack gradient (input-gradient.ts) that a backend may
 // do in one kernel instead of two or three. On a GPU a PGD step is bound by how many kernels it
-// dispatches (bench/RESULTS.md), so WebGPU registers them (src/core/backend/webgpu-fused-ops.ts);
+// dispatches (bench/RESULTS.md), so WebGPU registers them (src/core/backend/webgpu/fused-ops.ts);
 // every other backend takes the tfjs ops below, which are exactly what tfjs's tape would run.
 
 import * as tf from '@tensorflow/tfjs-core'

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core'
  * A backend may register this kernel: inputs {p, g, buf} and optionally {gate}, attrs
  * {weightDecay, momentum, lr}, the update below in one go, where a gate is given only if gate[0]
  * is 1; outputs [new buf, new p], or none where it wrote p and buf in place (WebGPU:
- * src/core/backend/webgpu-sgd.ts).
+ * src/core/backend/webgpu/sgd.ts).
  */
 export const SGD_MOMENTUM_KERNEL = 'AdvtuneSgdMomentum'
 

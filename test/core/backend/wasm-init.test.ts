@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
-import { initWasmBackend, wasmBackendInfo } from '../../../src/core/backend/wasm-init'
-import { nodeWasmDir } from '../../../src/core/backend/wasm-node'
+import { initWasmBackend, wasmBackendInfo } from '../../../src/core/backend/wasm/init'
+import { nodeWasmDir } from '../../../scripts/lib/wasm-node'
 
 describe('initWasmBackend in Node', () => {
   it('starts WASM with the training kernels, and can be called again after a switch', async () => {

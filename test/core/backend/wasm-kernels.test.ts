@@ -1,8 +1,8 @@
 // The WASM training kernels (conv filter/input gradients, tile) against the tfjs CPU backend.
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../../src/core/backend/wasm-kernels'
-import { initWasmBackendNode } from '../../../src/core/backend/wasm-node'
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../../src/core/backend/wasm/kernels'
+import { initWasmBackendNode } from '../../../scripts/lib/wasm-node'
 import { expectSameOnCpuAndWasm, host } from './compare'
 
 type Pad = number | 'same' | 'valid'

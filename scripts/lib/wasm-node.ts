@@ -2,7 +2,7 @@
 // callers that want explicit paths and for servers (the headless runner) that serve the files.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { initWasmBackend } from './wasm-init'
+import { initWasmBackend } from '../../src/core/backend/wasm/init'
 
 /** Absolute folder of the installed tfjs-backend-wasm .wasm files, with a trailing '/'. */
 export function nodeWasmDir(): string {

@@ -10,7 +10,7 @@
 // Shapes with channels that are not multiples of 4 take the op path (fused-ops.ts).
 
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
-import type { Program, Uniform, WebGpuRunner } from './webgpu-program'
+import type { Program, Uniform, WebGpuRunner } from './program'
 
 export interface ConvInputGradReluAttrs {
   strides: number

@@ -8,7 +8,7 @@
 
 import { backend_util } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import type { Program, WebGpuRunner } from './webgpu-program'
+import type { Program, WebGpuRunner } from './program'
 
 const WORKGROUP = 64
 // Enough threads to fill a large GPU; SwiftShader and small GPUs just take more waves.

@@ -2,7 +2,7 @@
 // The weight gradient is itself a convolution, so XNNPACK computes it (FINDINGS.md).
 import { backend_util, Conv2D, Slice, Transpose } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { disposeAll, runWasm, view } from './wasm-ops'
+import { disposeAll, runWasm, view } from './ops'
 
 type Shape4 = [number, number, number, number]
 

@@ -11,7 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { TensorInfo } from '@tensorflow/tfjs-core'
-import { numel } from '../tensors'
+import { numel } from '../../tensors'
 
 /** The slice of tfjs-backend-webgpu's WebGPUBackend (backend_webgpu.d.ts) this file uses. */
 interface WebGpuInternals {

@@ -4,9 +4,9 @@
 // The arithmetic and its order follow resnet.ts's batchNorm; only the order of the sums differs.
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { gateSelect } from './webgpu-fused-ops'
-import { dispatchInPlace, ownsData } from './webgpu-in-place'
-import { ElementwiseProgram, type Program, type Uniform, type WebGpuRunner } from './webgpu-program'
+import { gateSelect } from './fused-ops'
+import { dispatchInPlace, ownsData } from './in-place'
+import { ElementwiseProgram, type Program, type Uniform, type WebGpuRunner } from './program'
 
 const REDUCE_WORKGROUP = 256
 
@@ -134,7 +134,7 @@ export const runningAverageWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
 
 /**
  * Both running statistics of a BatchNorm, in one in-place dispatch where they own their buffers;
- * with input {gate}, only where gate[0] is 1 (as the SGD update, webgpu-sgd.ts).
+ * with input {gate}, only where gate[0] is 1 (as the SGD update, sgd.ts).
  */
 export const runningStatsWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { runningMean, runningVar, mean, variance, gate } = inputs as Partial<Inputs> & { runningMean: TensorInfo; runningVar: TensorInfo; mean: TensorInfo; variance: TensorInfo }

@@ -8,7 +8,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core'
 import { conv2DBackpropFilter } from './conv-filter-grad'
 import { makeConv2DBackpropInput } from './conv-input-grad'
 import { makeTile } from './tile-broadcast'
-import { WASM } from './wasm-ops'
+import { WASM } from './ops'
 
 // The stock configs we replaced, kept to fall back on and to restore.
 let stock: { input: KernelConfig; tile: KernelConfig } | null = null

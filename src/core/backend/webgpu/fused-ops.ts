@@ -5,7 +5,7 @@
 // arithmetic and its order are those of the tfjs ops they replace.
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { ElementwiseProgram, type WebGpuRunner } from './webgpu-program'
+import { ElementwiseProgram, type WebGpuRunner } from './program'
 
 type Inputs = Record<string, TensorInfo>
 

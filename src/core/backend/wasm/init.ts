@@ -1,9 +1,9 @@
 // Starts the tfjs WASM backend with the training kernels, in Node, a page or a worker. Browser-safe:
-// the Node-only path lookup lives in wasm-node.ts.
+// the Node-only path lookup lives in scripts/lib/wasm-node.ts.
 import * as tf from '@tensorflow/tfjs-core'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { ensureGradients } from './register-gradients'
-import { registerWasmTrainingKernels } from './wasm-kernels'
+import { ensureGradients } from '../register-gradients'
+import { registerWasmTrainingKernels } from './kernels'
 
 export interface WasmInitOptions {
   /**

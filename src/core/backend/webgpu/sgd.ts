@@ -1,16 +1,16 @@
 // SGD with momentum and weight decay as one WebGPU dispatch per parameter instead of six tfjs
 // ops (mul, add, mul, add, mul, sub): on a GPU a ResNet-20 step is bound by how many kernels it
 // dispatches, not by their arithmetic (bench/RESULTS.md), and the update is 59 parameters × 6.
-// In place where the parameter and its momentum buffer own their buffers (webgpu-in-place.ts),
+// In place where the parameter and its momentum buffer own their buffers (in-place.ts),
 // else two programs with fresh outputs. The same arithmetic, in the same order, as Sgd's op-by-op
 // path (src/core/train/sgd.ts):
 //   buf ← buf·μ + (g + p·wd);   p ← p − buf·lr
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { numel } from '../tensors'
-import { dispatchInPlace, ownsData } from './webgpu-in-place'
-import { gateSelect } from './webgpu-fused-ops'
-import { ElementwiseProgram, type WebGpuRunner } from './webgpu-program'
+import { numel } from '../../tensors'
+import { dispatchInPlace, ownsData } from './in-place'
+import { gateSelect } from './fused-ops'
+import { ElementwiseProgram, type WebGpuRunner } from './program'
 
 export interface SgdMomentumAttrs {
   weightDecay: number
@@ -20,7 +20,7 @@ export interface SgdMomentumAttrs {
 
 /**
  * Inputs {p, g, buf} (same shape) and optionally {gate} (one element: the update happens only
- * where it is 1, see finite-gate in webgpu-fused-ops.ts); outputs [] where it updated p and buf in
+ * where it is 1, see finite-gate in fused-ops.ts); outputs [] where it updated p and buf in
  * place, else [new buf, new p].
  */
 export const sgdMomentumWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {

@@ -2,7 +2,7 @@
 // step); the input gradient is a convolution too, so XNNPACK can compute it.
 import { backend_util, Conv2D, Transpose } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropInputAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
-import { callKernel, disposeAll, runWasm, view } from './wasm-ops'
+import { callKernel, disposeAll, runWasm, view } from './ops'
 
 type Shape4 = [number, number, number, number]
 

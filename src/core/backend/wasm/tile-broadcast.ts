@@ -3,7 +3,7 @@
 // multiply does the same copy far faster.
 import { Fill, Multiply } from '@tensorflow/tfjs-core'
 import type { KernelFunc, TensorInfo, TileAttrs } from '@tensorflow/tfjs-core'
-import { callKernel, disposeAll, runWasm } from './wasm-ops'
+import { callKernel, disposeAll, runWasm } from './ops'
 
 /**
  * A tile whose every repeated dimension has size 1 is a broadcast: x · ones(r), with r holding the

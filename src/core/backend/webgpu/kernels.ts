@@ -1,23 +1,23 @@
 // Makes training on tfjs's WebGPU backend fast: replaces the stock Conv2DBackpropFilter (one
-// thread per weight) with the chunked one of webgpu-conv-filter-grad.ts through tfjs's kernel
+// thread per weight) with the chunked one of conv-filter-grad.ts through tfjs's kernel
 // registry (the stock kernel stays as the fallback for shapes the chunked one does not take),
-// and adds the fused SGD update that Sgd uses where a backend has it (webgpu-sgd.ts), the gate
+// and adds the fused SGD update that Sgd uses where a backend has it (sgd.ts), the gate
 // that lets training steps overlap (pipeline.ts), and the fused kernels of the hand-written attack
-// gradient and PGD's update (webgpu-fused-ops.ts, webgpu-conv-input-grad.ts) and of train-mode
-// BatchNorm (webgpu-batchnorm.ts).
+// gradient and PGD's update (fused-ops.ts, conv-input-grad.ts) and of train-mode
+// BatchNorm (batchnorm.ts).
 import '@tensorflow/tfjs-backend-webgpu' // registers the stock kernel we wrap
 import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
-import { PGD_STEP_KERNEL } from '../attacks/linf'
-import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, RUNNING_AVERAGE_KERNEL, RUNNING_STATS_KERNEL } from '../model/batchnorm-fused'
-import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, CONV_INPUT_GRAD_RELU_KERNEL, MEAN_RELU_GRAD_KERNEL, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, SOFTMAX_XENT_GRAD_KERNEL } from '../model/fused-ops'
-import { FINITE_GATE_KERNEL } from '../train/pipeline'
-import { SGD_MOMENTUM_KERNEL } from '../train/sgd'
-import { makeConv2DBackpropFilter } from './webgpu-conv-filter-grad'
-import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, foldFilterWebGpu, foldShiftWebGpu, runningAverageWebGpu, runningStatsWebGpu } from './webgpu-batchnorm'
-import { convInputGradReluWebGpu } from './webgpu-conv-input-grad'
-import { addReluGradWebGpu, addReluWebGpu, finiteGateWebGpu, meanReluGradWebGpu, normalizeWebGpu, pgdStepWebGpu, reluGradWebGpu, softmaxXentGradWebGpu } from './webgpu-fused-ops'
-import { sgdMomentumWebGpu } from './webgpu-sgd'
+import { PGD_STEP_KERNEL } from '../../attacks/linf'
+import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, RUNNING_AVERAGE_KERNEL, RUNNING_STATS_KERNEL } from '../../model/batchnorm-fused'
+import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, CONV_INPUT_GRAD_RELU_KERNEL, MEAN_RELU_GRAD_KERNEL, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, SOFTMAX_XENT_GRAD_KERNEL } from '../../model/fused-ops'
+import { FINITE_GATE_KERNEL } from '../../train/pipeline'
+import { SGD_MOMENTUM_KERNEL } from '../../train/sgd'
+import { makeConv2DBackpropFilter } from './conv-filter-grad'
+import { bnDBetaWebGpu, bnDGammaWebGpu, bnDxWebGpu, bnMeanWebGpu, bnReluWebGpu, bnVarianceWebGpu, foldFilterWebGpu, foldShiftWebGpu, runningAverageWebGpu, runningStatsWebGpu } from './batchnorm'
+import { convInputGradReluWebGpu } from './conv-input-grad'
+import { addReluGradWebGpu, addReluWebGpu, finiteGateWebGpu, meanReluGradWebGpu, normalizeWebGpu, pgdStepWebGpu, reluGradWebGpu, softmaxXentGradWebGpu } from './fused-ops'
+import { sgdMomentumWebGpu } from './sgd'
 
 const WEBGPU = 'webgpu'
 /** Kernels tfjs does not have, which core code uses where a backend registers them. */
