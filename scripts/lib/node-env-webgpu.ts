@@ -6,7 +6,7 @@ import { nodeEnv } from './node-env'
 import type { WorkerEnv } from '../../src/worker/handler'
 
 export async function webgpuNodeEnv(assetDir?: string): Promise<WorkerEnv> {
-  await import('../gpu/dawn-navigator') // navigator.gpu first: tfjs-backend-webgpu looks for it when it loads
+  await import('../../bench/gpu/dawn-navigator') // navigator.gpu first: tfjs-backend-webgpu looks for it when it loads
   await import('@tensorflow/tfjs-backend-webgpu')
   const tf = await import('@tensorflow/tfjs-core')
   const { ensureGradients } = await import('../../src/core/backend/register-gradients')

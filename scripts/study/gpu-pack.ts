@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IMAGE_BYTES } from '../../src/core/data/cifar'
-import { bundleForNode, copyDawn, fetchDebs } from '../gpu/pack'
+import { bundleForNode, copyDawn, fetchDebs } from '../../bench/gpu/pack'
 import { REPO } from '../lib/node-env'
 
 export const GPU_DIR = join(REPO, 'study-out/gpu')

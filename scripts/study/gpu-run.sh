@@ -43,7 +43,7 @@ say "machine: $(uname -m), $(nproc) cores ($(awk -F': ' '/model name/ {print $2;
 command -v nvidia-smi >/dev/null && nvidia-smi -L
 
 probe_adapter() { if [ "${1:-}" = software-ok ]; then "${STUDY[@]}" --probe --allow-software; else "${STUDY[@]}" --probe; fi; }
-source "$REPO/scripts/gpu/vulkan-env.sh"
+source "$REPO/scripts/lib/vulkan-env.sh"
 
 PY=${PYTHON:-python3}
 "$PY" -c 'import torch' 2>/dev/null || PY=/usr/bin/python3

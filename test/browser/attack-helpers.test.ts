@@ -1,9 +1,9 @@
 // The training attack shared with a real helper Web Worker in headless Chromium (WASM in both):
 // PGD-2 training steps on real CIFAR-10 images give the same losses and weights as without the
-// helper, and the helper attacked its half of every batch. Drives bench.html?task=shard-check.
+// helper, and the helper attacked its half of every batch. Drives bench/page/index.html?task=shard-check.
 
 import { describe, expect, it } from 'vitest'
-import type { ShardCheck } from '../../src/bench/shard-check'
+import type { ShardCheck } from '../../bench/tasks/shard-check'
 import { benchPageSession } from './helpers'
 
 const page = benchPageSession()

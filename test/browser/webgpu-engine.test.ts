@@ -2,10 +2,10 @@
 // here, a GPU elsewhere): ResNet-20 from the real checkpoint on real CIFAR-10 test images gives
 // the CPU backend's logits and attack gradient, two PGD-2 training steps train without leaking tensors, and two clean
 // steps give the CPU backend's losses.
-// Drives bench.html?task=engine-check (src/bench/engine-check.ts) through a Vite dev server.
+// Drives bench/page/index.html?task=engine-check (bench/tasks/engine-check.ts) through a Vite dev server.
 
 import { describe, expect, it } from 'vitest'
-import type { EngineCheck } from '../../src/bench/engine-check'
+import type { EngineCheck } from '../../bench/tasks/engine-check'
 import { benchPageSession } from './helpers'
 
 const page = benchPageSession()

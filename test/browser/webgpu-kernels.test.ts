@@ -1,12 +1,12 @@
 // The WebGPU training kernels for real, in headless Chromium (SwiftShader's Vulkan adapter here):
 // the chunked Conv2DBackpropFilter gives the CPU backend's weight gradients on every shape of
-// src/bench/webgpu-kernel-check.ts, takes the shapes it should, and leaks no tensors; the fused
+// bench/tasks/webgpu-kernel-check.ts, takes the shapes it should, and leaks no tensors; the fused
 // SGD update gives the CPU backend's parameters; the attack's fused elementwise kernels and
 // PGD's one-kernel update give the CPU op path's values; the fused train-mode BatchNorm gives
 // plain ops' values and gradients.
 
 import { describe, expect, it } from 'vitest'
-import { FILTER_GRAD_CASES, type WebGpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
+import { FILTER_GRAD_CASES, type WebGpuKernelCheck } from '../../bench/tasks/webgpu-kernel-check'
 import { benchPageSession } from './helpers'
 
 const page = benchPageSession()

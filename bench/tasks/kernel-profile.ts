@@ -5,11 +5,11 @@
 // time and the call counts tell.
 
 import * as tf from '@tensorflow/tfjs-core'
-import type { Model } from '../core/model/resnet'
-import { createRng } from '../core/rng'
-import { trainStep, type Stepper } from '../core/train/step'
-import { Sgd } from '../core/train/sgd'
-import type { HostBatch } from '../core/data/batches'
+import type { Model } from '../../src/core/model/resnet'
+import { createRng } from '../../src/core/rng'
+import { trainStep, type Stepper } from '../../src/core/train/step'
+import { Sgd } from '../../src/core/train/sgd'
+import type { HostBatch } from '../../src/core/data/batches'
 import { PGD7 } from './workloads'
 
 export interface KernelRow {

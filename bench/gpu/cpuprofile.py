@@ -1,6 +1,6 @@
 """Where a V8 CPU profile's time went: idle (waiting, e.g. for the GPU), garbage collection,
 native code and the JavaScript functions with the most self time.
-  python3 scripts/gpu/cpuprofile.py webgpu-pgd7.cpuprofile [top]
+  python3 bench/gpu/cpuprofile.py webgpu-pgd7.cpuprofile [top]
 """
 import json, sys
 from collections import defaultdict

@@ -1,10 +1,10 @@
 // Micro-benchmark of the WASM training kernels at ResNet-20 shapes (batch 128), stock vs ours.
-// Run: npx tsx scripts/bench-kernels.ts [batch] [reps]. Prints the fastest of `reps` calls in ms of
+// Run: npx tsx bench/node/kernels.ts [batch] [reps]. Prints the fastest of `reps` calls in ms of
 // process CPU time (Node's WASM is single-threaded): on a shared machine wall time swings with
 // other load, CPU time much less.
 import * as tf from '@tensorflow/tfjs-core'
-import { initWasmBackend, wasmBackendInfo } from '../src/core/backend/wasm/init'
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/core/backend/wasm/kernels'
+import { initWasmBackend, wasmBackendInfo } from '../../src/core/backend/wasm/init'
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/core/backend/wasm/kernels'
 
 const batch = Number(process.argv[2] ?? 128)
 const reps = Number(process.argv[3] ?? 5)

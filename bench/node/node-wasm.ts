@@ -1,15 +1,15 @@
 // The benchmark's Node side: ResNet-20 on tfjs-backend-wasm (with the project's training
 // kernels) in this Node process, which never runs XNNPACK threaded. Writes one BackendRun as JSON.
-//   npx tsx scripts/bench/node-wasm.ts --batch 128 --warmup 1 --reps 3 --reps-pgd20 2 --workloads forward,pgd7 --out r.json
+//   npx tsx bench/node/node-wasm.ts --batch 128 --warmup 1 --reps 3 --reps-pgd20 2 --workloads forward,pgd7 --out r.json
 
 import { writeFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
-import { initWasmBackendNode } from '../lib/wasm-node'
+import { initWasmBackendNode } from '../../scripts/lib/wasm-node'
 import { wasmBackendInfo } from '../../src/core/backend/wasm/init'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
-import type { BackendRun } from '../../src/bench/result'
-import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from '../../src/bench/workloads'
+import type { BackendRun } from '../tasks/result'
+import { runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from '../tasks/workloads'
 import { list, num, parseArgs, str } from './args'
 import { loadStateDict, loadTestSet } from './assets'
 

@@ -1,8 +1,8 @@
 // The GPU measurement's tfjs side: the benchmark workloads (the app's PGD-7 `trainStep` among
 // them) on @tensorflow/tfjs-backend-webgpu in Node, through Dawn on the machine's Vulkan driver.
-// Run by scripts/gpu/run.sh from the bundle that scripts/gpu/pack.ts makes; in the repo:
+// Run by bench/gpu/run.sh from the bundle that bench/gpu/pack.ts makes; in the repo:
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json LD_LIBRARY_PATH=/usr/lib/chromium \
-//   npx tsx scripts/gpu/webgpu-step.ts --weights W --data test_batch.bin --batch 4 --reps 1
+//   npx tsx bench/gpu/webgpu-step.ts --weights W --data test_batch.bin --batch 4 --reps 1
 // --probe only prints the adapter (exit 2 without one, 3 if it is a software fallback and
 // --require-hardware is given). The app's WebGPU training kernels are registered as in the app;
 // --stock-kernels leaves tfjs's own, --ab W1,W2 re-runs those workloads on tfjs's own kernels
@@ -19,16 +19,16 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-webgpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu/kernels'
-import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'
-import { engineCheck } from '../../src/bench/engine-check'
-import { webgpuKernelCheck } from '../../src/bench/webgpu-kernel-check'
+import { formatProfile, profilePgdStep, type StepProfile } from '../tasks/kernel-profile'
+import { engineCheck } from '../tasks/engine-check'
+import { webgpuKernelCheck } from '../tasks/webgpu-kernel-check'
 import { readCheckpoint } from '../../src/core/checkpoint'
 import { parseCifarBin, IMAGE_BYTES } from '../../src/core/data/cifar'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
-import type { BackendRun } from '../../src/bench/result'
-import { firstBatch, runWorkloads, WORKLOADS, type Timing, type WorkloadName } from '../../src/bench/workloads'
-import { list, num, parseArgs, str } from '../bench/args'
+import type { BackendRun } from '../tasks/result'
+import { firstBatch, runWorkloads, WORKLOADS, type Timing, type WorkloadName } from '../tasks/workloads'
+import { list, num, parseArgs, str } from '../node/args'
 
 interface AdapterLike {
   isFallbackAdapter?: boolean

@@ -8,9 +8,9 @@ import '@tensorflow/tfjs-backend-webgpu'
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
-import { ensureGradients } from '../core/backend/register-gradients'
-import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm/init'
-import { registerWebGpuTrainingKernels } from '../core/backend/webgpu/kernels'
+import { ensureGradients } from '../../src/core/backend/register-gradients'
+import { initWasmBackend, wasmBackendInfo } from '../../src/core/backend/wasm/init'
+import { registerWebGpuTrainingKernels } from '../../src/core/backend/webgpu/kernels'
 
 // 'wasm-workers' is the app's CPU set-up: one XNNPACK thread, and the training attack shared
 // with one helper worker per further core (src/worker/attackPool.ts).

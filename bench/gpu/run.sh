@@ -3,10 +3,10 @@
 # @tensorflow/tfjs-backend-webgpu on Dawn in Node, and the same workloads in eager PyTorch CUDA, on
 # one Linux x86-64 machine with an NVIDIA GPU, no internet, no Node and no Chromium; then the ratio.
 #
-#   here:        npx tsx scripts/gpu/pack.ts        # bench/out/gpu/payload.tar.xz (~32 MiB)
-#   GPU machine: bash scripts/gpu/run.sh            # device tool: carry ['bench/out/gpu']
+#   here:        npx tsx bench/gpu/pack.ts        # bench/out/gpu/payload.tar.xz (~32 MiB)
+#   GPU machine: bash bench/gpu/run.sh            # device tool: carry ['bench/out/gpu']
 #   local test (SwiftShader Vulkan + PyTorch CPU):
-#     ADVTUNE_VK=swiftshader bash scripts/gpu/run.sh --batch 2 --warmup 0 --reps 1 --workloads forward,pgd7
+#     ADVTUNE_VK=swiftshader bash bench/gpu/run.sh --batch 2 --warmup 0 --reps 1 --workloads forward,pgd7
 #
 # Options: --batch N (128) --warmup N (3) --reps N (9) --workloads forward,clean,pgd7,pgd20
 #          --ab clean,pgd7 (re-run on tfjs's own kernels, for the A/B; '' for none) --no-profile
@@ -43,7 +43,7 @@ exec > >(tee "$RES/log.txt") 2>&1
 say() { echo "== $*"; }
 
 # --- the payload: Node, the bundled tfjs side, Dawn, Vulkan/GL loaders, weights, test images
-[ -f "$PACK" ] || { echo "no $PACK: run 'npx tsx scripts/gpu/pack.ts' first (and carry bench/out/gpu)"; exit 66; }
+[ -f "$PACK" ] || { echo "no $PACK: run 'npx tsx bench/gpu/pack.ts' first (and carry bench/out/gpu)"; exit 66; }
 rm -rf "$WORK" && mkdir -p "$WORK"
 # Python's tarfile reads .xz where no xz binary is installed.
 python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PACK" "$WORK" || exit 65
@@ -54,7 +54,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
 
 # --- Vulkan: the loader from the payload where the system has none; NVIDIA's driver manifest
 probe_adapter() { if [ "${1:-}" = software-ok ]; then "${STEP[@]}" --probe; else "${STEP[@]}" --probe --require-hardware; fi; }
-source "$REPO/scripts/gpu/vulkan-env.sh"
+source "$REPO/scripts/lib/vulkan-env.sh"
 
 if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_CHECK:-}" ]; then
   say "correctness on this GPU: advtune's WebGPU kernels and ResNet-20 against tfjs's CPU backend"
@@ -73,7 +73,7 @@ else
   say "PyTorch sees no CUDA device: measuring PyTorch on the CPU instead"
 fi
 say "PyTorch: ${TORCH[*]}"
-timeout "${ADVTUNE_TORCH_TIMEOUT:-300}" "$PY" "$REPO/scripts/bench/torch_bench.py" "${TORCH[@]}" --weights "$WORK/data/resnet20.safetensors" \
+timeout "${ADVTUNE_TORCH_TIMEOUT:-300}" "$PY" "$REPO/bench/node/torch_bench.py" "${TORCH[@]}" --weights "$WORK/data/resnet20.safetensors" \
   --data "$WORK/data/test_head.bin" --batches "$BATCH" --warmup "$WARMUP" --reps "$REPS" --workloads "$WORKLOADS" \
   --out "$RES/torch.json" || say "PyTorch side failed (exit $?)"
 
@@ -105,7 +105,7 @@ if [ -z "${NO_WEBGPU:-}" ] && [ -n "${ADVTUNE_CPU_PROF:-}" ]; then
 fi
 
 if [ -f "$RES/webgpu.json" ] && [ -f "$RES/torch.json" ]; then
-  python3 "$REPO/scripts/gpu/report.py" "$RES/webgpu.json" "$RES/torch.json" "$RES/gpu.json" | tee "$RES/report.txt"
+  python3 "$REPO/bench/gpu/report.py" "$RES/webgpu.json" "$RES/torch.json" "$RES/gpu.json" | tee "$RES/report.txt"
 else
   say "incomplete: $(ls "$RES")"
   exit 1

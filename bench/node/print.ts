@@ -1,9 +1,9 @@
 // Re-prints the benchmark's tables from a results file (default bench/out/results.json), e.g. to
-// paste into bench/RESULTS.md:  npx tsx scripts/bench/print.ts [results.json]
+// paste into bench/RESULTS.md:  npx tsx bench/node/print.ts [results.json]
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BackendRun } from '../../src/bench/result'
+import type { BackendRun } from '../tasks/result'
 import { OUT_DIR } from './assets'
 import { memoryTable, ratios, ratioTable, speedTable } from './report'
 

@@ -1,8 +1,8 @@
 // Turns the benchmark's runs into ratios against PyTorch and plain-text tables. Pure functions
 // over the JSON the parts write, so the table can be re-printed from bench/out/results.json.
 
-import type { BackendRun } from '../../src/bench/result'
-import { LABELS, WORKLOADS, type WorkloadName } from '../../src/bench/workloads'
+import type { BackendRun } from '../tasks/result'
+import { LABELS, WORKLOADS, type WorkloadName } from '../tasks/workloads'
 
 export interface Ratio {
   run: string

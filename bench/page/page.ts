@@ -1,23 +1,23 @@
-// The bench page (bench.html): runs one task on one backend and leaves the result as JSON on
-// `window.advtuneBench` for the driver (scripts/bench, test/browser). Query parameters:
+// The bench page (bench/page/index.html): runs one task on one backend and leaves the result as JSON on
+// `window.advtuneBench` for the driver (bench/run.ts, test/browser). Query parameters:
 //   task=bench|engine-check|shard-check|webgpu-kernels  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|cpu
 //   batch=128  warmup=1  reps=3  repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
 //   helpers=N (wasm-workers; default: one per further core)
 
 import * as tf from '@tensorflow/tfjs-core'
-import { disposeModel } from '../core/model/resnet'
-import { modelFromStateDict } from '../core/model/weights'
-import { BENCH_BACKENDS, startBackend, type BenchBackend } from './backend'
-import type { AttackHelper } from '../core/train/attackShards'
-import { profilePgdStep } from './kernel-profile'
-import { startAttackHelpers } from '../worker/attackPool'
-import { cpuPlan } from '../worker/cpuPlan'
-import { engineCheck } from './engine-check'
-import { shardCheck } from './shard-check'
-import { webgpuKernelCheck } from './webgpu-kernel-check'
-import { loadTestImages, loadWeights } from './page-assets'
-import type { BackendRun } from './result'
-import { firstBatch, runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from './workloads'
+import { disposeModel } from '../../src/core/model/resnet'
+import { modelFromStateDict } from '../../src/core/model/weights'
+import { BENCH_BACKENDS, startBackend, type BenchBackend } from '../tasks/backend'
+import type { AttackHelper } from '../../src/core/train/attackShards'
+import { profilePgdStep } from '../tasks/kernel-profile'
+import { startAttackHelpers } from '../../src/worker/attackPool'
+import { cpuPlan } from '../../src/worker/cpuPlan'
+import { engineCheck } from '../tasks/engine-check'
+import { shardCheck } from '../tasks/shard-check'
+import { webgpuKernelCheck } from '../tasks/webgpu-kernel-check'
+import { loadTestImages, loadWeights } from './assets'
+import type { BackendRun } from '../tasks/result'
+import { firstBatch, runWorkloads, WORKLOADS, type WorkloadName, type WorkloadPlan } from '../tasks/workloads'
 
 export interface PageState {
   status: 'running' | 'done' | 'error'

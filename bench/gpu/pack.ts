@@ -2,8 +2,8 @@
 // Node: bench/out/gpu/payload.tar.xz holds this Node binary, the tfjs side bundled into one file,
 // Dawn (the `webgpu` package's linux-x64 binary), a Vulkan loader and the GL dispatch libraries the
 // NVIDIA Vulkan driver links against (Debian bookworm .debs), ResNet-20 as safetensors and the
-// first 1,024 CIFAR-10 test images. The PyTorch side (scripts/bench/torch_bench.py + the oracle)
-// travels with the working tree. Run: npx tsx scripts/gpu/pack.ts   then see scripts/gpu/run.sh.
+// first 1,024 CIFAR-10 test images. The PyTorch side (bench/node/torch_bench.py + the oracle)
+// travels with the working tree. Run: npx tsx bench/gpu/pack.ts   then see bench/gpu/run.sh.
 
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { build } from 'vite'
 import { serializeSafetensors } from '../../src/core/checkpoint'
 import { IMAGE_BYTES } from '../../src/core/data/cifar'
-import { loadStateDict, REPO, TEST_BIN } from '../bench/assets'
+import { loadStateDict, REPO, TEST_BIN } from '../node/assets'
 
 export const PACK_DIR = join(REPO, 'bench/out/gpu')
 const STAGE = join(PACK_DIR, 'stage')
@@ -66,7 +66,7 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`
 async function main() {
   rmSync(PACK_DIR, { recursive: true, force: true })
   mkdirSync(join(STAGE, 'bin'), { recursive: true })
-  await bundleForNode(join(REPO, 'scripts/gpu/webgpu-step.ts'), STAGE, 'webgpu-step.mjs')
+  await bundleForNode(join(REPO, 'bench/gpu/webgpu-step.ts'), STAGE, 'webgpu-step.mjs')
   copyDawn(STAGE)
   copyFileSync(process.execPath, join(STAGE, 'bin/node'))
   fetchDebs(STAGE)

@@ -1,7 +1,7 @@
-"""The benchmark's PyTorch side: the same four workloads as src/bench/workloads.ts, on the same
+"""The benchmark's PyTorch side: the same four workloads as bench/tasks/workloads.ts, on the same
 ResNet-20 weights and CIFAR-10 test images, in eager PyTorch (CPU with a set thread count, or CUDA).
 
-  /usr/bin/python3 scripts/bench/torch_bench.py --weights W --data test_batch.bin \
+  /usr/bin/python3 bench/node/torch_bench.py --weights W --data test_batch.bin \
       --device cpu --threads 2 --batches 128,16 --warmup 1 --reps 3 --out runs.json
 
 The model is test/oracle/torch_oracle.py's re-implementation (imported, not written again).

@@ -1,12 +1,12 @@
 // Memory over many training steps on Node's WASM backend: PGD-7 steps on one small batch, tensor
 // count, tensor bytes and the WASM heap sampled as it goes (they must stay flat).
-//   npx tsx scripts/bench/soak.ts --steps 1000 --batch 8 --every 50 --out soak.json
+//   npx tsx bench/node/soak.ts --steps 1000 --batch 8 --every 50 --out soak.json
 
 import { writeFileSync } from 'node:fs'
-import { initWasmBackendNode } from '../lib/wasm-node'
+import { initWasmBackendNode } from '../../scripts/lib/wasm-node'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
-import { memorySoak } from '../../src/bench/workloads'
+import { memorySoak } from '../tasks/workloads'
 import { num, parseArgs, str } from './args'
 import { loadStateDict, loadTestSet } from './assets'
 

@@ -1,6 +1,6 @@
 """Prints the GPU measurement: tfjs-webgpu (Dawn, Node) against eager PyTorch on the same machine,
 images/s per workload and their ratio, and writes both runs plus the ratios to one JSON file.
-  python3 scripts/gpu/report.py webgpu.json torch.json [combined.json]
+  python3 bench/gpu/report.py webgpu.json torch.json [combined.json]
 """
 import json, sys
 

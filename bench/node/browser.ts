@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { createServer, preview, type InlineConfig } from 'vite'
-import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../lib/chromium'
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../../scripts/lib/chromium'
 import { REPO } from './assets'
 
 
@@ -24,8 +24,8 @@ const base = (port: number): InlineConfig => ({
   clearScreen: false,
   server: { port, strictPort: true, host: '127.0.0.1', hmr: false, watch: null },
   preview: { port, strictPort: true, host: '127.0.0.1' },
-  // Pre-bundle bench.html's dependencies up front: a discovery mid-run would reload the page.
-  optimizeDeps: { entries: ['bench.html', 'index.html'] },
+  // Pre-bundle the bench page's dependencies up front: a discovery mid-run would reload the page.
+  optimizeDeps: { entries: ['bench/page/index.html', 'index.html'] },
 })
 
 /** Vite's dev server over the working tree (no build step; pages transform on first request). */
@@ -77,13 +77,13 @@ interface BenchState {
   error?: string
 }
 
-/** Opens bench.html with `params` and waits for its result (throws the page's error). */
+/** Opens the bench page (bench/page/index.html) with `params` and waits for its result (throws the page's error). */
 export async function runBenchPage<T>(browser: Browser, served: Served, params: Record<string, string | number>, opts: { timeoutMs: number; log?: (s: string) => void; tag?: string }): Promise<T> {
   const page = await browser.context.newPage()
   if (opts.log) pipeConsole(page, opts.tag ?? String(params.backend ?? 'page'), opts.log)
   try {
     const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))
-    await page.goto(`${served.url}bench.html?${qs}`, { timeout: 120_000 })
+    await page.goto(`${served.url}bench/page/index.html?${qs}`, { timeout: 120_000 })
     await page.waitForFunction(() => {
       const s = (window as unknown as { advtuneBench?: BenchState }).advtuneBench
       return s !== undefined && s.status !== 'running'

@@ -20,14 +20,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import type { BenchBackend } from '../src/bench/backend'
-import type { BackendRun } from '../src/bench/result'
-import { WORKLOADS, type WorkloadPlan } from '../src/bench/workloads'
-import { measureApp, type AppMetrics } from './bench/app'
-import { list, num, parseArgs } from './bench/args'
-import { OUT_DIR, REPO, TEST_BIN, WEIGHTS } from './bench/assets'
-import { launchChromium, runBenchPage, serveDev } from './bench/browser'
-import { memoryTable, ratios, ratioTable, speedTable } from './bench/report'
+import type { BenchBackend } from './tasks/backend'
+import type { BackendRun } from './tasks/result'
+import { WORKLOADS, type WorkloadPlan } from './tasks/workloads'
+import { measureApp, type AppMetrics } from './node/app'
+import { list, num, parseArgs } from './node/args'
+import { OUT_DIR, REPO, TEST_BIN, WEIGHTS } from './node/assets'
+import { launchChromium, runBenchPage, serveDev } from './node/browser'
+import { memoryTable, ratios, ratioTable, speedTable } from './node/report'
 
 const PARTS = ['node', 'chromium', 'torch', 'profile', 'memory', 'app'] as const
 type Part = (typeof PARTS)[number]
@@ -79,7 +79,7 @@ async function nodeWasm(): Promise<BackendRun> {
   const p = cpuPlan
   const args = ['--batch', p.batch, '--warmup', p.warmup, '--reps', p.reps, '--reps-pgd20', p.repsFor?.pgd20 ?? p.reps, '--out', out].map(String)
   log(`== Node WASM, batch ${p.batch}`)
-  await child(process.execPath, ['--import', 'tsx', 'scripts/bench/node-wasm.ts', ...args], 'node-wasm')
+  await child(process.execPath, ['--import', 'tsx', 'bench/node/node-wasm.ts', ...args], 'node-wasm')
   return readJson<BackendRun>(out)
 }
 
@@ -88,7 +88,7 @@ async function torch(batches: number[]): Promise<BackendRun[]> {
   for (const threads of [...new Set([1, nproc])]) {
     const out = join(OUT_DIR, `torch-${threads}t.json`)
     log(`== PyTorch CPU, ${threads} thread(s), batches ${batches.join(', ')}`)
-    const args = ['scripts/bench/torch_bench.py', '--weights', WEIGHTS, '--data', TEST_BIN, '--threads', String(threads), '--batches', batches.join(','), '--warmup', '1', '--reps', quick ? '3' : '7', '--out', out]
+    const args = ['bench/node/torch_bench.py', '--weights', WEIGHTS, '--data', TEST_BIN, '--threads', String(threads), '--batches', batches.join(','), '--warmup', '1', '--reps', quick ? '3' : '7', '--out', out]
     try {
       await child(PYTHON, args, 'torch_bench.py', torchEnv)
       runs.push(...readJson<BackendRun[]>(out))
@@ -125,7 +125,7 @@ async function chromiumRuns(): Promise<BackendRun[]> {
 async function profile(): Promise<unknown> {
   const out = join(OUT_DIR, 'profile.json')
   log(`== kernel profile of a PGD-7 step, Node WASM, batch ${cpuPlan.batch}`)
-  await child(process.execPath, ['--import', 'tsx', 'scripts/bench/profile.ts', '--batch', String(cpuPlan.batch), '--out', out], 'profile')
+  await child(process.execPath, ['--import', 'tsx', 'bench/node/profile.ts', '--batch', String(cpuPlan.batch), '--out', out], 'profile')
   return readJson(out)
 }
 
@@ -133,7 +133,7 @@ async function memorySoak(): Promise<unknown> {
   const out = join(OUT_DIR, 'soak.json')
   log(`== memory over ${soak.steps} PGD-7 training steps, Node WASM, batch ${soak.batch}`)
   const args = ['--steps', soak.steps, '--batch', soak.batch, '--every', soak.every, '--out', out].map(String)
-  await child(process.execPath, ['--import', 'tsx', 'scripts/bench/soak.ts', ...args], 'soak')
+  await child(process.execPath, ['--import', 'tsx', 'bench/node/soak.ts', ...args], 'soak')
   return readJson(out)
 }
 

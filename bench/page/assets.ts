@@ -1,9 +1,9 @@
 // The bench page's inputs, fetched like the app fetches them: the real ResNet-20 checkpoint and the
 // first images of the CIFAR-10 test set (only the records needed, not the whole 30 MB file).
 
-import { readCheckpoint } from '../core/checkpoint'
-import { parseCifarBin, IMAGE_BYTES, type CifarSet } from '../core/data/cifar'
-import type { StateDict } from '../core/tensors'
+import { readCheckpoint } from '../../src/core/checkpoint'
+import { parseCifarBin, IMAGE_BYTES, type CifarSet } from '../../src/core/data/cifar'
+import type { StateDict } from '../../src/core/tensors'
 
 export const WEIGHTS_FILE = 'resnet20-12fca82f.th'
 

@@ -1,4 +1,4 @@
-# Vulkan for Dawn on a bare GPU machine, sourced by scripts/gpu/run.sh and scripts/study/gpu-run.sh:
+# Vulkan for Dawn on a bare GPU machine, sourced by bench/gpu/run.sh and scripts/study/gpu-run.sh:
 # the loader from the payload's .debs where the system has none, NVIDIA's driver manifest (or one
 # written for the driver's library), then a probe; as root, the loaders unpacked into / when the
 # first probe finds no adapter. Needs: WORK (the unpacked payload, with debs/), say, and

@@ -1,16 +1,16 @@
 // Which tfjs kernels a PGD-7 training step spends its time in (the measuring itself is
-// src/bench/kernel-profile.ts, shared with the GPU script): on Node's WASM backend, or with
-// --page on a backend of bench.html in headless Chromium (e.g. 'wasm' with XNNPACK threads,
+// bench/tasks/kernel-profile.ts, shared with the GPU script): on Node's WASM backend, or with
+// --page on a backend of the bench page in headless Chromium (e.g. 'wasm' with XNNPACK threads,
 // which Node cannot run, so what does not split across threads shows).
-//   npx tsx scripts/bench/profile.ts --batch 128 --out profile.json
-//   npx tsx scripts/bench/profile.ts --page wasm --threads 2
+//   npx tsx bench/node/profile.ts --batch 128 --out profile.json
+//   npx tsx bench/node/profile.ts --page wasm --threads 2
 
 import { writeFileSync } from 'node:fs'
-import { initWasmBackendNode } from '../lib/wasm-node'
+import { initWasmBackendNode } from '../../scripts/lib/wasm-node'
 import { disposeModel } from '../../src/core/model/resnet'
 import { modelFromStateDict } from '../../src/core/model/weights'
-import { formatProfile, profilePgdStep, type StepProfile } from '../../src/bench/kernel-profile'
-import { firstBatch } from '../../src/bench/workloads'
+import { formatProfile, profilePgdStep, type StepProfile } from '../tasks/kernel-profile'
+import { firstBatch } from '../tasks/workloads'
 import { num, parseArgs, str } from './args'
 import { loadStateDict, loadTestSet } from './assets'
 import { launchChromium, runBenchPage, serveDev } from './browser'

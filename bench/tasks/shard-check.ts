@@ -3,14 +3,14 @@
 // the losses and weights of the same steps without it, and the helper must have done its share.
 
 import * as tf from '@tensorflow/tfjs-core'
-import type { CifarSet } from '../core/data/cifar'
-import { disposeModel } from '../core/model/resnet'
-import { modelFromStateDict } from '../core/model/weights'
-import { createRng } from '../core/rng'
-import type { StateDict } from '../core/tensors'
-import type { AttackHelper, AttackShard } from '../core/train/attackShards'
-import { trainStep, type Stepper } from '../core/train/step'
-import { Sgd } from '../core/train/sgd'
+import type { CifarSet } from '../../src/core/data/cifar'
+import { disposeModel } from '../../src/core/model/resnet'
+import { modelFromStateDict } from '../../src/core/model/weights'
+import { createRng } from '../../src/core/rng'
+import type { StateDict } from '../../src/core/tensors'
+import type { AttackHelper, AttackShard } from '../../src/core/train/attackShards'
+import { trainStep, type Stepper } from '../../src/core/train/step'
+import { Sgd } from '../../src/core/train/sgd'
 import { PGD2 } from './engine-check'
 import { firstBatch } from './workloads'
 

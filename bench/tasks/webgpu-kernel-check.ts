@@ -10,20 +10,20 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core'
-import { chunking, filterGradCalls } from '../core/backend/webgpu/conv-filter-grad'
-import { inPlaceCalls } from '../core/backend/webgpu/in-place'
-import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../core/backend/webgpu/kernels'
-import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../core/attacks/linf'
+import { chunking, filterGradCalls } from '../../src/core/backend/webgpu/conv-filter-grad'
+import { inPlaceCalls } from '../../src/core/backend/webgpu/in-place'
+import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu/kernels'
+import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../../src/core/attacks/linf'
 import {
   BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL, updateRunningStatsOf,
-} from '../core/model/batchnorm-fused'
-import { BN_EPS, BN_MOMENTUM } from '../core/model/resnet'
+} from '../../src/core/model/batchnorm-fused'
+import { BN_EPS, BN_MOMENTUM } from '../../src/core/model/resnet'
 import {
   ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, CONV_INPUT_GRAD_RELU_KERNEL, convInputGradRelu, MEAN_RELU_GRAD_KERNEL, meanReluGrad,
   normalize, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, reluGrad, SOFTMAX_XENT_GRAD_KERNEL, softmaxXentGrad,
-} from '../core/model/fused-ops'
-import { createRng } from '../core/rng'
-import { Sgd, SGD_MOMENTUM_KERNEL } from '../core/train/sgd'
+} from '../../src/core/model/fused-ops'
+import { createRng } from '../../src/core/rng'
+import { Sgd, SGD_MOMENTUM_KERNEL } from '../../src/core/train/sgd'
 import { startBackend, type StartedBackend } from './backend'
 import { maxAbs, maxAbsDiff } from './compare'
 
