@@ -18,6 +18,7 @@
 // and evalAttack take partial objects merged over the base). One value per axis may be given
 // without the list.
 
+import { TRAIN_ATTACKS } from '../../src/core/attacks/kinds'
 import { configProblems, MODEL_NAMES, TRAIN_SET_SIZE, totalSteps, type RunConfig, type TrainAttack } from '../../src/core/config'
 import { curveProblems, EPS_PRESETS, PRESETS, scheduleProblems, type ControlPoint, type EpsPresetName, type PresetName } from '../../src/core/schedule'
 import { mergeConfig } from '../lib/headless'
@@ -58,7 +59,7 @@ const SPECIAL_AXES = new Set(['schedule', 'epsCurve', 'budget'])
 
 /** Forward+backward passes one training image costs under an attack (SCIENCE accounting). */
 export function passesPerImage(a: Pick<TrainAttack, 'kind' | 'steps'>): number {
-  return a.kind === 'pgd' ? a.steps + 1 : a.kind === 'fgsm-rs' ? 2 : 1
+  return TRAIN_ATTACKS[a.kind].passesPerImage(a)
 }
 
 /** Forward+backward passes a finished run spent, from its recorded steps (ε 0 steps cost 1). */

@@ -1,36 +1,18 @@
 // One serialisable run configuration with the unit on every field. It crosses the worker
 // boundary, is frozen into every run record and travels in share URLs. No tfjs here.
 
+import { EVAL_ATTACK_KINDS, TRAIN_ATTACK_KINDS, type EvalAttack, type TrainAttack } from './attacks/kinds'
 import { curveProblems, EPS_PRESETS, type ControlPoint } from './schedule'
 
 export const MODEL_NAMES = ['resnet20', 'resnet32', 'resnet44', 'resnet56'] as const
 export type ModelName = (typeof MODEL_NAMES)[number]
 
-export type TrainAttackKind = 'pgd' | 'fgsm-rs' | 'none'
-// APGD-CE (Croce & Hein 2020): AutoAttack's first attack, step-size free, for final numbers.
-export type EvalAttackKind = 'pgd' | 'fgsm' | 'apgd-ce'
-export const EVAL_ATTACK_KINDS: readonly EvalAttackKind[] = ['pgd', 'fgsm', 'apgd-ce']
-export const TRAIN_ATTACK_KINDS: readonly TrainAttackKind[] = ['pgd', 'fgsm-rs', 'none']
+// The attacks' settings and kinds are described in one table (attacks/kinds.ts).
+export { EVAL_ATTACK_KINDS, TRAIN_ATTACK_KINDS, type EvalAttack, type EvalAttackKind, type TrainAttack, type TrainAttackKind } from './attacks/kinds'
 
 /** Where a run starts: the pretrained checkpoint (fine-tuning) or He-initialised weights (from scratch). */
 export type ModelInit = 'pretrained' | 'random'
 export const MODEL_INITS: readonly ModelInit[] = ['pretrained', 'random']
-
-export interface TrainAttack {
-  kind: TrainAttackKind
-  eps255: number // L∞ radius in pixel units of 1/255: ε_max, scaled over training by RunConfig.epsCurve
-  stepSize255: number // PGD step in 1/255 at ε_max, scaled with ε (FGSM-RS uses 1.25 × ε, Wong et al. 2020)
-  steps: number // PGD iterations
-}
-
-export interface EvalAttack {
-  kind: EvalAttackKind
-  eps255: number
-  stepSize255: number
-  steps: number // PGD or APGD iterations (FGSM: 1)
-  randomStart: boolean
-  restarts: number // PGD restarts; an image counts as robust only if it survives all of them
-}
 
 export interface RunConfig {
   model: ModelName
@@ -96,8 +78,8 @@ export function configProblems(c: RunConfig): string[] {
     if (!int(a.steps) || a.steps < 1 || a.steps > 100) p.push(`${name} attack steps must be a whole number from 1 to 100.`)
   }
   if (!MODEL_INITS.includes(c.init)) p.push(`The initialisation must be one of ${MODEL_INITS.join(', ')}.`)
-  if (!TRAIN_ATTACK_KINDS.includes(c.trainAttack.kind)) p.push(`The training attack must be one of ${TRAIN_ATTACK_KINDS.join(', ')}.`)
-  if (!EVAL_ATTACK_KINDS.includes(c.evalAttack.kind)) p.push(`The evaluation attack must be one of ${EVAL_ATTACK_KINDS.join(', ')}.`)
+  if (!(TRAIN_ATTACK_KINDS as readonly string[]).includes(c.trainAttack.kind)) p.push(`The training attack must be one of ${TRAIN_ATTACK_KINDS.join(', ')}.`)
+  if (!(EVAL_ATTACK_KINDS as readonly string[]).includes(c.evalAttack.kind)) p.push(`The evaluation attack must be one of ${EVAL_ATTACK_KINDS.join(', ')}.`)
   p.push(...curveProblems(Array.isArray(c.epsCurve) ? c.epsCurve : [], 'ε curve').map((m) => `${m} (The ε curve scales the training ε: 1 is ε_max.)`))
   if (!int(c.evalAttack.restarts) || c.evalAttack.restarts < 1 || c.evalAttack.restarts > 10) p.push('Evaluation restarts must be from 1 to 10.')
   if (!int(c.evalSize) || c.evalSize < 1 || c.evalSize > TEST_SET_SIZE) p.push(`The evaluation subset must hold 1 to ${TEST_SET_SIZE} images.`)

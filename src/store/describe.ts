@@ -1,26 +1,17 @@
 // Human-readable names for attacks, accuracies and runs, shared by the page, the comparison
 // table and the names of downloaded files.
 
+import { EVAL_ATTACKS, TRAIN_ATTACKS } from '../core/attacks/kinds'
 import type { EvalAttack, RunConfig, TrainAttack } from '../core/config'
 import { EPS_PRESET_NAMES, EPS_PRESETS, type ControlPoint } from '../core/schedule'
 
-const eps = (v: number) => `ε=${Number(v.toFixed(3))}/255`
 const sameCurve = (a: readonly ControlPoint[], b: readonly ControlPoint[]) => a.length === b.length && a.every((p, i) => p.t === b[i].t && p.y === b[i].y)
 
 /** "PGD-10, ε=8/255" (plus restarts / random start when not the plain default). */
-export function evalAttackLabel(a: EvalAttack): string {
-  if (a.kind === 'fgsm') return `FGSM, ${eps(a.eps255)}`
-  // APGD-CE always starts at random and picks its own step size: only restarts vary.
-  if (a.kind === 'apgd-ce') return `APGD-CE-${a.steps}, ${eps(a.eps255)}${a.restarts > 1 ? ` (${a.restarts} restarts)` : ''}`
-  const extras = [a.randomStart ? 'random start' : '', a.restarts > 1 ? `${a.restarts} restarts` : ''].filter(Boolean)
-  return `PGD-${a.steps}, ${eps(a.eps255)}${extras.length ? ` (${extras.join(', ')})` : ''}`
-}
+export const evalAttackLabel = (a: EvalAttack): string => EVAL_ATTACKS[a.kind].label(a)
 
-export function trainAttackLabel(a: TrainAttack): string {
-  if (a.kind === 'none') return 'none (clean fine-tuning)'
-  if (a.kind === 'fgsm-rs') return `FGSM-RS, ${eps(a.eps255)}`
-  return `PGD-${a.steps}, ${eps(a.eps255)}, step ${Number(a.stepSize255.toFixed(3))}/255`
-}
+/** "PGD-7, ε=8/255, step 2/255", "FGSM-RS, ε=8/255", "none (clean fine-tuning)". */
+export const trainAttackLabel = (a: TrainAttack): string => TRAIN_ATTACKS[a.kind].label(a)
 
 /**
  * The training attack's ε curve when it is not full ε throughout, else null: "ε ramp over the

@@ -3,6 +3,7 @@
 // gives the number a paper would report. One job goes to the worker at a time, and never while a
 // run trains: both would share the backend and slow each other down.
 
+import { APGD_STEPS } from '../core/attacks/kinds'
 import type { EvalAttack } from '../core/config'
 import type { FromWorker } from '../worker/protocol'
 import type { Ctx } from './context'
@@ -10,12 +11,10 @@ import { errorText } from './persistence'
 import { startNext } from './runLifecycle'
 import { isFinished, type EvalJob, type Run } from './types'
 
-/** AutoAttack's iteration count for APGD-CE. */
-export const STRONG_EVAL_STEPS = 100
 
 /** The run's own evaluation settings (ε, images) with APGD-CE, so the two figures compare. */
 export function strongAttack(run: Run): EvalAttack {
-  return { ...run.config.evalAttack, kind: 'apgd-ce', steps: STRONG_EVAL_STEPS, randomStart: true, restarts: 1 }
+  return { ...run.config.evalAttack, kind: 'apgd-ce', steps: APGD_STEPS, randomStart: true, restarts: 1 }
 }
 
 /** Why a run cannot be evaluated now, or null. */

@@ -1,25 +1,16 @@
 // Every RunConfig field, with units (eps and step sizes in 1/255). Problems from configProblems
 // and scheduleProblems are listed under the form; Start stays disabled until they are fixed.
 
-import { configProblems, DEFAULT_CONFIG, stepsPerEpoch, totalSteps, type EvalAttackKind, type RunConfig, type TrainAttackKind } from '../core/config'
-import { STRONG_EVAL_STEPS } from '../store/strongEval'
+import { EVAL_ATTACK_KINDS, EVAL_ATTACKS, evalKindPatch, evalRandomStart, TRAIN_ATTACK_KINDS, TRAIN_ATTACKS, type EvalAttackKind, type TrainAttackKind } from '../core/attacks/kinds'
+import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../core/config'
 import { scheduleProblems } from '../core/schedule'
 import { CheckField, NumberField, SelectField } from './fields'
 import { fmtInt } from './format'
 import { useActions, useApp } from './StoreContext'
 
-const TRAIN_ATTACKS = [['pgd', 'PGD (random start)'], ['fgsm-rs', 'FGSM-RS (fast AT)'], ['none', 'None (clean fine-tuning)']] as const
-const EVAL_ATTACKS = [['pgd', 'PGD'], ['fgsm', 'FGSM'], ['apgd-ce', "APGD-CE (AutoAttack's first attack)"]] as const
-
-/**
- * Switching the evaluation attack: APGD-CE is run with AutoAttack's 100 iterations, and PGD gets
- * its default iterations back when it replaces APGD-CE (PGD-100 at every evaluation is rarely meant).
- */
-function evalKindPatch(from: RunConfig['evalAttack'], kind: EvalAttackKind): Partial<RunConfig['evalAttack']> {
-  if (kind === 'apgd-ce') return { kind, steps: STRONG_EVAL_STEPS }
-  if (from.kind === 'apgd-ce') return { kind, steps: DEFAULT_CONFIG.evalAttack.steps }
-  return { kind }
-}
+const menu = <K extends string>(kinds: readonly K[], info: Record<K, { menu: string }>) => kinds.map((k) => [k, info[k].menu] as const)
+const TRAIN_MENU = menu(TRAIN_ATTACK_KINDS, TRAIN_ATTACKS)
+const EVAL_MENU = menu(EVAL_ATTACK_KINDS, EVAL_ATTACKS)
 
 export function ConfigPanel() {
   const a = useActions()
@@ -31,6 +22,8 @@ export function ConfigPanel() {
   const setEval = (patch: Partial<RunConfig['evalAttack']>) => a.setConfig((old) => ({ ...old, evalAttack: { ...old.evalAttack, ...patch } }))
   const ta = c.trainAttack
   const ea = c.evalAttack
+  const tUses = TRAIN_ATTACKS[ta.kind].uses
+  const eInfo = EVAL_ATTACKS[ea.kind]
   const steps = problems.length ? null : totalSteps(c)
 
   return (
@@ -62,21 +55,21 @@ export function ConfigPanel() {
       <fieldset>
         <legend>Training attack (L∞)</legend>
         <div className="grid-fields">
-          <SelectField<TrainAttackKind> label="Attack" value={ta.kind} options={TRAIN_ATTACKS} onChange={(kind) => setTrain({ kind })} testId="cfg-trainAttack" />
-          <NumberField label="ε_max" unit="/255" value={ta.eps255} step={1} min={0} disabled={ta.kind === 'none'} onChange={(v) => setTrain({ eps255: v })} hint="The ε curve's top: ε at each step is ε_max × the curve" testId="cfg-trainEps" />
-          <NumberField label="Step size" unit="/255" value={ta.stepSize255} step={0.5} disabled={ta.kind !== 'pgd'} onChange={(v) => setTrain({ stepSize255: v })} hint="At ε_max; scaled with ε along the curve. FGSM-RS uses 1.25 × ε" />
-          <NumberField label="Steps" value={ta.steps} step={1} min={1} disabled={ta.kind !== 'pgd'} onChange={(v) => setTrain({ steps: v })} testId="cfg-trainSteps" />
+          <SelectField<TrainAttackKind> label="Attack" value={ta.kind} options={TRAIN_MENU} onChange={(kind) => setTrain({ kind })} testId="cfg-trainAttack" />
+          <NumberField label="ε_max" unit="/255" value={ta.eps255} step={1} min={0} disabled={TRAIN_ATTACKS[ta.kind].pgd(ta) === null} onChange={(v) => setTrain({ eps255: v })} hint="The ε curve's top: ε at each step is ε_max × the curve" testId="cfg-trainEps" />
+          <NumberField label="Step size" unit="/255" value={ta.stepSize255} step={0.5} disabled={!tUses.stepSize} onChange={(v) => setTrain({ stepSize255: v })} hint={TRAIN_ATTACKS[ta.kind].hint} />
+          <NumberField label="Steps" value={ta.steps} step={1} min={1} disabled={!tUses.steps} onChange={(v) => setTrain({ steps: v })} testId="cfg-trainSteps" />
         </div>
       </fieldset>
       <fieldset>
         <legend>Evaluation</legend>
         <div className="grid-fields">
-          <SelectField<EvalAttackKind> label="Attack" value={ea.kind} options={EVAL_ATTACKS} onChange={(kind) => setEval(evalKindPatch(ea, kind))} testId="cfg-evalAttack" />
+          <SelectField<EvalAttackKind> label="Attack" value={ea.kind} options={EVAL_MENU} onChange={(kind) => setEval(evalKindPatch(ea, kind))} testId="cfg-evalAttack" />
           <NumberField label="ε" unit="/255" value={ea.eps255} step={1} min={0} onChange={(v) => setEval({ eps255: v })} testId="cfg-evalEps" />
-          <NumberField label="Step size" unit="/255" value={ea.stepSize255} step={0.5} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ stepSize255: v })} hint={ea.kind === 'apgd-ce' ? 'APGD-CE adapts its own step size' : undefined} />
-          <NumberField label={ea.kind === 'apgd-ce' ? 'Iterations' : 'Steps'} value={ea.steps} step={1} min={1} disabled={ea.kind === 'fgsm'} onChange={(v) => setEval({ steps: v })} testId="cfg-evalSteps" />
-          <NumberField label="Restarts" value={ea.restarts} step={1} min={1} disabled={ea.kind === 'fgsm'} onChange={(v) => setEval({ restarts: v })} />
-          <CheckField label="Random start" checked={ea.kind === 'apgd-ce' || ea.randomStart} disabled={ea.kind !== 'pgd'} onChange={(v) => setEval({ randomStart: v })} hint={ea.kind === 'apgd-ce' ? 'APGD-CE always starts at a random point' : undefined} />
+          <NumberField label="Step size" unit="/255" value={ea.stepSize255} step={0.5} disabled={!eInfo.uses.stepSize} onChange={(v) => setEval({ stepSize255: v })} hint={eInfo.hints.stepSize} />
+          <NumberField label={eInfo.stepsLabel} value={ea.steps} step={1} min={1} disabled={!eInfo.uses.steps} onChange={(v) => setEval({ steps: v })} testId="cfg-evalSteps" />
+          <NumberField label="Restarts" value={ea.restarts} step={1} min={1} disabled={!eInfo.uses.restarts} onChange={(v) => setEval({ restarts: v })} />
+          <CheckField label="Random start" checked={evalRandomStart(ea)} disabled={eInfo.uses.randomStart !== 'option'} onChange={(v) => setEval({ randomStart: v })} hint={eInfo.hints.randomStart} />
           <NumberField label="Test images" value={c.evalSize} step={100} min={1} max={10000} onChange={(v) => set({ evalSize: v })} hint="The first N images of the CIFAR-10 test set" testId="cfg-evalSize" />
           <NumberField label="Every" unit="steps" value={c.evalEvery} step={1} min={1} onChange={(v) => set({ evalEvery: v })} hint="Evaluate every N optimizer steps (and at the end)" testId="cfg-evalEvery" />
         </div>

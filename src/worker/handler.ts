@@ -3,6 +3,7 @@
 // is a shell around it; Node tests drive it with a file-system environment.
 
 import * as tf from '@tensorflow/tfjs-core'
+import { EVAL_ATTACKS } from '../core/attacks/kinds'
 import { serializeSafetensors } from '../core/checkpoint/safetensors'
 import { configProblems, TEST_SET_SIZE, totalSteps, type ModelName, type RunConfig } from '../core/config'
 import { concatSets, head, parseCifarBin, TEST_FILE, trainFilesFor, type CifarSet } from '../core/data/cifar'
@@ -89,7 +90,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
    */
   function reusableBaseline(config: RunConfig, fromScratch: boolean): EvalResult | undefined {
     const a = config.evalAttack
-    const deterministic = (a.kind === 'pgd' && !a.randomStart && a.restarts === 1) || a.kind === 'fgsm' || config.seed === 0
+    const deterministic = EVAL_ATTACKS[a.kind].deterministic(a) || config.seed === 0
     if (fromScratch || !deterministic || baselineCache?.key !== JSON.stringify([a, config.evalSize])) return undefined
     return baselineCache.result
   }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { crossEntropy } from '../model/resnet'
 import type { Rng } from '../rng'
 import { apgdCe } from './apgd'
+import type { EvalAttackKind } from './kinds'
 
 /** The model as a function of pixels, optionally with its input gradient ready-made. */
 export type Forward = ((x: tf.Tensor4D) => tf.Tensor2D) & {
@@ -120,7 +121,7 @@ export function fgsmRandomStart(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, ep
 }
 
 export interface EvalAttackOptions extends PgdOptions {
-  kind: 'pgd' | 'fgsm' | 'apgd-ce' // APGD-CE: `steps` iterations, always from a random start; stepSize unused
+  kind: EvalAttackKind // APGD-CE: `steps` iterations, always from a random start; stepSize unused
   restarts: number // an image is robust only if it survives every restart
 }
 
@@ -133,8 +134,21 @@ export type PgdRunner = (x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng
  * PGD only; APGD-CE runs here, unshared.
  */
 export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng, runPgd: PgdRunner = (xs, ys, po, r) => pgd(fwd, xs, ys, po, r)): Promise<tf.Tensor4D> {
-  if (o.kind === 'fgsm') return fgsm(fwd, x, y, o.eps)
-  const run: PgdRunner = o.kind === 'apgd-ce' ? (xs, ys, po, r) => apgdCe(fwd, xs, ys, { eps: po.eps, steps: po.steps }, r) : runPgd
+  let run: PgdRunner
+  switch (o.kind) {
+    case 'fgsm':
+      return fgsm(fwd, x, y, o.eps)
+    case 'apgd-ce':
+      run = (xs, ys, po, r) => apgdCe(fwd, xs, ys, { eps: po.eps, steps: po.steps }, r)
+      break
+    case 'pgd':
+      run = runPgd
+      break
+    default: {
+      const unknown: never = o.kind // a new kind in attacks/kinds.ts needs its case here
+      throw new Error(`unknown evaluation attack ${String(unknown)}`)
+    }
+  }
   let best = await run(x, y, o, rng)
   for (let r = 1; r < o.restarts; r++) {
     const fooled = tf.tidy(() => tf.notEqual(tf.argMax(fwd(best), 1), y))

@@ -2,6 +2,7 @@
 // first few images as adversarial examples for the previews.
 
 import * as tf from '@tensorflow/tfjs-core'
+import { evalIterations, evalRandomStart } from '../attacks/kinds'
 import { attackForEval, type EvalAttackOptions, type Forward, type PgdRunner } from '../attacks/linf'
 import { gatherBatch, ranges } from '../data/batches'
 import { IMAGE_BYTES, type CifarSet } from '../data/cifar'
@@ -30,7 +31,7 @@ export interface EvalOptions {
 
 /** Converts the user-facing /255 attack settings into pixel units. */
 export function evalAttackOptions(a: EvalAttack): EvalAttackOptions {
-  return { kind: a.kind, eps: a.eps255 / 255, stepSize: a.stepSize255 / 255, steps: a.kind === 'fgsm' ? 1 : a.steps, randomStart: a.randomStart, restarts: a.restarts }
+  return { kind: a.kind, eps: a.eps255 / 255, stepSize: a.stepSize255 / 255, steps: evalIterations(a), randomStart: evalRandomStart(a), restarts: a.restarts }
 }
 
 /** The eval-mode forward, BatchNorm folded into the filters on every call. */

@@ -4,6 +4,7 @@
 // update; pipeline.ts overlaps steps on a GPU from the same parts.
 
 import * as tf from '@tensorflow/tfjs-core'
+import { TRAIN_ATTACKS } from '../attacks/kinds'
 import { pgd, type PgdOptions } from '../attacks/linf'
 import type { TrainAttack } from '../config'
 import type { HostBatch } from '../data/batches'
@@ -18,12 +19,8 @@ import type { Sgd } from './sgd'
  * shared with `helpers` where there are any (see attackShards.ts: same result either way).
  */
 export async function trainingInput(s: Stepper, x: tf.Tensor4D, y: tf.Tensor1D, a: TrainAttack): Promise<tf.Tensor4D> {
-  const eps = a.eps255 / 255
-  if (a.kind === 'none' || eps === 0) return x.clone()
-  const o: PgdOptions =
-    a.kind === 'fgsm-rs' // FGSM with random start (Wong et al. 2020): one step of 1.25·eps
-      ? { eps, stepSize: 1.25 * eps, steps: 1, randomStart: true }
-      : { eps, stepSize: a.stepSize255 / 255, steps: a.steps, randomStart: true }
+  const o: PgdOptions | null = TRAIN_ATTACKS[a.kind].pgd(a)
+  if (!o || o.eps === 0) return x.clone()
   const frozen = frozenForward(s.model) // the weights stay fixed during the attack
   try {
     return await (s.helpers?.length ? shardedPgd(s.model, frozen.fwd, x, y, o, s.rng, s.helpers) : pgd(frozen.fwd, x, y, o, s.rng))
