@@ -210,7 +210,7 @@ export interface SoakSample {
 
 /**
  * Many PGD-7 training steps in a row on one batch, sampling memory every `every` steps: tensors
- * and bytes must stay flat over the run (the issue's target: flat over 1,000 steps).
+ * and bytes must stay flat over the run (the target: flat over 1,000 steps).
  */
 export async function memorySoak(model: Model, set: CifarSet, o: { batch: number; steps: number; every: number }, host: Host = {}): Promise<SoakSample[]> {
   const batch = firstBatch(set, o.batch)
