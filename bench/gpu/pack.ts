@@ -16,7 +16,7 @@ import { loadStateDict, REPO, TEST_BIN } from '../node/assets'
 export const PACK_DIR = join(REPO, 'bench/out/gpu')
 const STAGE = join(PACK_DIR, 'stage')
 const IMAGES = 1024
-// Vulkan loader + libglvnd: the README of the device tool lists these for NVIDIA's Vulkan ICD.
+// Vulkan loader + libglvnd: what NVIDIA's Vulkan ICD needs on a bare machine.
 const DEBS = ['libvulkan1', 'libglvnd0', 'libegl1', 'libgl1', 'libglx0', 'libgles2', 'libopengl0']
 
 /** Bundles a Node entry (tfjs and the engine included, Dawn left external) into one .mjs file. */

@@ -4,7 +4,7 @@
 # one Linux x86-64 machine with an NVIDIA GPU, no internet, no Node and no Chromium; then the ratio.
 #
 #   here:        npx tsx bench/gpu/pack.ts        # bench/out/gpu/payload.tar.xz (~32 MiB)
-#   GPU machine: bash bench/gpu/run.sh            # device tool: carry ['bench/out/gpu']
+#   GPU machine: bash bench/gpu/run.sh            # with bench/out/gpu copied beside the working tree
 #   local test (SwiftShader Vulkan + PyTorch CPU):
 #     ADVTUNE_VK=swiftshader bash bench/gpu/run.sh --batch 2 --warmup 0 --reps 1 --workloads forward,pgd7
 #
