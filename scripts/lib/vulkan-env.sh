@@ -52,7 +52,7 @@ say "Vulkan ICD: ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-none found}}"
 
 if ! probe_adapter "${PROBE[@]}"; then
   if [ "$(id -u)" = 0 ] && [ "${ADVTUNE_VK:-}" != swiftshader ]; then
-    # The device tool's documented recipe: unpack the loader and libglvnd into / and refresh ld.so.
+    # Unpack the loader and libglvnd into / and refresh ld.so (NVIDIA's ICD finds them there).
     say "no hardware adapter; unpacking the Vulkan/GL loaders into / and retrying"
     for f in "$WORK"/debs/*.deb; do undeb "$f" /; done
     ldconfig
