@@ -119,7 +119,8 @@ export function checkHistoryWeights(bytes: Uint8Array, fileName: string, model: 
   const dict = parseSafetensors(bytes)
   const want = new Map(tensorSpecs(specOf(model as ModelName)).map((t) => [t.name, t.shape]))
   const missing = [...want.keys()].filter((n) => !dict.has(n) && !n.endsWith('num_batches_tracked'))
-  const unexpected = [...dict.keys()].filter((n) => !want.has(n))
+  // BatchNorm's step counters ride along in PyTorch's state dicts; the model does not need them.
+  const unexpected = [...dict.keys()].filter((n) => !want.has(n) && !n.endsWith('num_batches_tracked'))
   const shapes = [...want].filter(([n, s]) => dict.has(n) && dict.get(n)!.shape.join('x') !== s.join('x')).map(([n]) => n)
   const parts = [missing.length && `missing ${missing.slice(0, 6).join(', ')}`, unexpected.length && `unexpected ${unexpected.slice(0, 6).join(', ')}`, shapes.length && `wrong shapes ${shapes.slice(0, 6).join(', ')}`].filter(Boolean)
   if (parts.length) throw new Error(`'${fileName}' are not ${model} weights (${parts.join('; ')})`)

@@ -65,7 +65,8 @@ describe('importing a run history', () => {
 
   it('attaches the final weights of the same architecture, and imports without weights of another', async () => {
     const h = await readyStore()
-    const dict = loadStateDict('resnet20')
+    // As PyTorch writes them: with BatchNorm's num_batches_tracked.
+    const dict = loadStateDict('resnet20').set('bn1.num_batches_tracked', { dtype: 'I64', shape: [], data: new BigInt64Array([2n]) })
     const good = serializeSafetensors(dict).buffer
     const id = await h.a().importHistory({ name: 'r.json', text: scriptHistory() }, { name: 'r.safetensors', bytes: good })
     expect(h.store.getState().runs[id!].weights).toBe('saved')
