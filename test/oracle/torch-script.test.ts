@@ -3,7 +3,7 @@
 // on the same tiny runs. Data: the official python archive, made here from the binary files, and
 // the binary archive itself.
 
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,6 +37,17 @@ function script(name: string, config: RunConfig): string {
 function run(cmd: string, args: string[]) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 120_000 })
   return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+/** The same, in the background: several processes share the two cores while the engine runs. */
+function runAsync(cmd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, timeout: 120_000 })
+    let [out, err] = ['', '']
+    p.stdout.on('data', (d) => (out += d))
+    p.stderr.on('data', (d) => (err += d))
+    p.on('close', (code) => resolve({ code, out, err }))
+  })
 }
 
 interface History {
@@ -94,14 +105,14 @@ describe('the exported PyTorch script', () => {
       seed: 5, // the batch order comes from the seed's 'order' stream on both sides
     }
     const out = join(tmp, 'clean')
-    const r = run(PYTHON, [script('clean', config), '--data', PY_ARCHIVE, '--init', checkpointPath('resnet20'), '--out', out, '--threads', '1'])
-    expect(r.code, r.err).toBe(0)
-    const h = history(out, 'clean')
-
+    const running = runAsync(PYTHON, [script('clean', config), '--data', PY_ARCHIVE, '--init', checkpointPath('resnet20'), '--out', out, '--threads', '1'])
     const model = modelFromStateDict(loadStateDict('resnet20'))
     const steps: { lr: number; loss: number }[] = []
     const ours = await fineTune(model, { train: loadTrainSet(), test: loadTestSet() }, config, SCHEDULE, { onStep: (s) => void steps.push(s) })
     expect(ours.status).toBe('done')
+    const r = await running
+    expect(r.code, r.err).toBe(0)
+    const h = history(out, 'clean')
 
     expect(h.run.status).toBe('done')
     expect(h.steps.map((s) => s.lr)).toEqual(steps.map((s) => s.lr))
@@ -124,7 +135,7 @@ describe('the exported PyTorch script', () => {
     expect(Math.abs(score.robust - final.robust)).toBeLessThanOrEqual(0.01)
   })
 
-  it('under torchrun with two gloo ranks: the global batch, LR and ε of every step, and the weights of one process', () => {
+  it('under torchrun with two gloo ranks: the global batch, LR and ε of every step, and the weights of one process', async () => {
     const config: RunConfig = {
       ...DEFAULT_CONFIG,
       trainSize: 64,
@@ -139,10 +150,12 @@ describe('the exported PyTorch script', () => {
     }
     const file = script('ramp', config)
     const args = [file, '--data', DATA, '--init', checkpointPath('resnet20'), '--threads', '1']
-    const one = run(PYTHON, [...args, '--out', join(tmp, 'one')])
+    const [one, two] = await Promise.all([
+      runAsync(PYTHON, [...args, '--out', join(tmp, 'one')]),
+      // Debian's torchrun 1.13 on Python ≥ 3.11 cannot parse its own default '--redirects 0'.
+      runAsync(TORCHRUN, ['--standalone', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', ...args, '--out', join(tmp, 'two')]),
+    ])
     expect(one.code, one.err).toBe(0)
-    // Debian's torchrun 1.13 on Python ≥ 3.11 cannot parse its own default '--redirects 0'.
-    const two = run(TORCHRUN, ['--standalone', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', ...args, '--out', join(tmp, 'two')])
     expect(two.code, two.err).toBe(0)
     const [h1, h2] = [history(join(tmp, 'one'), 'ramp'), history(join(tmp, 'two'), 'ramp')]
     expect(h2.producer).toMatchObject({ worldSize: 2, backend: 'gloo' })
@@ -165,23 +178,25 @@ describe('the exported PyTorch script', () => {
     expect(parsed.evals.at(-1)!.step).toBe(4)
   })
 
-  it('explains every flag, and refuses a folder without CIFAR-10 and weights of another architecture by name', () => {
+  it('explains every flag, and refuses a folder without CIFAR-10 and weights of another architecture by name', async () => {
     const base: RunConfig = { ...DEFAULT_CONFIG, trainSize: 64, batchSize: 32, epochs: 1, evalSize: 100 }
     const file = script('bad', base)
-    const help = run(PYTHON, [file, '--help'])
+    const empty = join(tmp, 'empty')
+    mkdirSync(empty, { recursive: true })
+    const [help, noData, deeper, shallower] = await Promise.all([
+      runAsync(PYTHON, [file, '--help']),
+      runAsync(PYTHON, [file, '--data', empty, '--init', checkpointPath('resnet20')]),
+      runAsync(PYTHON, [file, '--data', DATA, '--init', checkpointPath('resnet56')]),
+      runAsync(PYTHON, [script('bad32', { ...base, model: 'resnet32' }), '--data', DATA, '--init', checkpointPath('resnet20')]),
+    ])
     expect(help.code).toBe(0)
     for (const flag of ['--data', '--init', '--arch', '--out', '--name', '--epochs', '--train-size', '--eval-size', '--eval-every', '--rng', '--seed', '--device', '--threads']) expect(help.out).toContain(flag)
 
-    const empty = join(tmp, 'empty')
-    mkdirSync(empty, { recursive: true })
-    const noData = run(PYTHON, [file, '--data', empty, '--init', checkpointPath('resnet20')])
     expect(noData.code).toBe(2)
     expect(noData.err).toMatch(/no CIFAR-10 in '.*empty'.*cifar-10-batches-py.*cifar-10-batches-bin/)
 
-    const deeper = run(PYTHON, [file, '--data', DATA, '--init', checkpointPath('resnet56')])
     expect(deeper.code).toBe(2)
     expect(deeper.err).toMatch(/does not fit resnet20 \(unexpected: layer1\.3\.bn1\.bias, .*layer1\.3\.conv1\.weight/)
-    const shallower = run(PYTHON, [script('bad32', { ...base, model: 'resnet32' }), '--data', DATA, '--init', checkpointPath('resnet20')])
     expect(shallower.code).toBe(2)
     expect(shallower.err).toMatch(/does not fit resnet32 \(missing: layer1\.3\.bn1\.bias/)
   })
