@@ -13,6 +13,7 @@ import { loadSettings, saveSettings } from './settings'
 import { decodeShareHash, encodeShareHash } from './share'
 import type { AppState, StoreDeps } from './state'
 import { evaluateStrong } from './strongEval'
+import { importHistory } from './importHistory'
 import { isActive } from './types'
 
 export type AppStore = ReturnType<typeof createAppStore>
@@ -152,6 +153,7 @@ export function createAppStore(deps: StoreDeps) {
           full.send({ type: 'importCheckpoint', fileName, bytes }, [bytes])
         },
         dismissImportError: () => set({ importError: null }),
+        importHistory: (file, weights) => importHistory(ctx, file, weights),
         startRun: () => startRun(ctx),
         compareSchedules: (presets) => compareSchedules(ctx, presets),
         evaluateStrong: (id) => evaluateStrong(ctx, id),

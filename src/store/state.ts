@@ -40,6 +40,8 @@ export interface Actions {
   /** The architecture, and whether runs start from its pretrained weights or from random ones. */
   chooseModel(name: ModelName, init?: ModelInit): void
   importCheckpoint(fileName: string, bytes: ArrayBuffer): void
+  /** Adds a run history JSON (and, optionally, its final weights) as a read-only run; its id, or null. */
+  importHistory(file: { name: string; text: string }, weights?: { name: string; bytes: ArrayBuffer }): Promise<string | null>
   dismissImportError(): void
   /** Starts (or queues) a run with a frozen copy of the config and curve; null if blocked. */
   startRun(): string | null

@@ -70,6 +70,8 @@ export interface Run {
   endedAt: number | null
   weights: WeightsState
   strongEval: StrongEval | null // APGD-CE on the final weights, once asked for
+  /** A run read from a history file (the PyTorch script's, or another page's): read-only. */
+  imported?: { fileName: string; producer: string | null }
 }
 
 /** Live progress of the active run, not persisted. `arrivals` are main-thread timestamps. */

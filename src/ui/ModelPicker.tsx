@@ -7,6 +7,7 @@ import { useRef } from 'react'
 import { MODEL_NAMES, type ModelInit, type ModelName } from '../core/config'
 import { fmtInt } from './format'
 import { useActions, useApp } from './StoreContext'
+import { importHistoryFiles } from './ImportHistory'
 import { useFileDrop } from './useFileDrop'
 
 const LABELS: Record<ModelName, string> = { resnet20: 'ResNet-20', resnet32: 'ResNet-32', resnet44: 'ResNet-44', resnet56: 'ResNet-56' }
@@ -26,7 +27,8 @@ export function ModelPicker() {
     if (blockedBy) return a.notify('warning', `Cannot import ${file.name} now: ${blockedBy}.`)
     a.importCheckpoint(file.name, await file.arrayBuffer())
   }
-  const dragging = useFileDrop((f) => void importFile(f))
+  // A dropped .json is a run's history (ImportHistory.tsx), anything else a checkpoint.
+  const dragging = useFileDrop((f) => void (/\.json$/i.test(f.name) ? importHistoryFiles(a, [f]) : importFile(f)))
   // Option values: 'resnet20' (pretrained), 'random:resnet20' (from scratch), 'imported'.
   const value = init === 'random' && base ? `random:${arch}` : base?.imported ? 'imported' : (base?.model ?? '')
   const choose = (v: string) => {

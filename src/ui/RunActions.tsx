@@ -35,6 +35,9 @@ export function RunActions({ run }: { run: Run }) {
       <button type="button" className="btn btn-small" disabled={!!noWeights} title={noWeights ?? 'TensorFlow.js weights: model.json + .weights.bin'} onClick={get('tfjs')} data-testid="download-tfjs">
         tfjs
       </button>
+      <button type="button" className="btn btn-small" onClick={get('script')} data-testid="download-script" title="The run's recipe as a self-contained PyTorch training script (one process or torchrun); its history imports back here">
+        PyTorch script
+      </button>
       <button type="button" className="btn btn-small btn-ghost" onClick={get('json')} data-testid="download-json" title="History with config and schedule (JSON)">
         JSON
       </button>

@@ -4,6 +4,7 @@
 import { finalEval } from '../store/compare'
 import { epsCurveLabel, pct, trainAttackLabel } from '../store/describe'
 import type { Run } from '../store/types'
+import { ImportHistoryButton } from './ImportHistory'
 import { RunActions } from './RunActions'
 import { StatusPill } from './StatusPill'
 import { useActions, useApp, useAppShallow } from './StoreContext'
@@ -30,6 +31,7 @@ function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focus
         {[run.base.model, trainAttackLabel(run.config.trainAttack), epsCurveLabel(run.config)].filter(Boolean).join(' · ')} · {last?.step ?? 0}/{run.totalSteps} steps
         {f && ` · ${pct(f.clean)} / ${pct(f.robust)} %`}
         {run.strongEval && ` · APGD-CE ${pct(run.strongEval.point.robust)} %`}
+        {run.imported && <span data-testid="run-imported" title={`Read from ${run.imported.fileName}`}> · imported{run.imported.producer ? ` (${run.imported.producer})` : ''}</span>}
         {run.reason && <span className="run-reason-inline"> · {run.reason}</span>}
       </span>
       <button type="button" className="btn btn-small btn-ghost" onClick={() => a.focusRun(run.id)} disabled={focused} title="Show this run's progress and previews">
@@ -49,6 +51,7 @@ export function RunList() {
       <div className="card-head">
         <h2 id="runs-title">Runs</h2>
         <span className="muted">{runs.length ? 'Tick runs to overlay them in the charts and the comparison.' : 'Runs you start appear here and survive a reload.'}</span>
+        <ImportHistoryButton />
       </div>
       <ul className="run-list" data-testid="run-list">
         {[...runs].reverse().map((r) => (

@@ -6,6 +6,7 @@ import { parseSafetensors } from '../core/checkpoint/safetensors'
 import { toTfjsFormat } from '../core/export/tfjs-format'
 import { finalEval } from '../store/compare'
 import { historyCsv, historyJson, runFileStem } from '../store/exports'
+import { runScript } from '../store/scriptExport'
 import type { Run } from '../store/types'
 
 export const APP_VERSION = '0.1.0'
@@ -22,13 +23,17 @@ export function saveBlob(blob: Blob, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 30_000)
 }
 
-export type DownloadKind = 'safetensors' | 'tfjs' | 'json' | 'csv'
+export type DownloadKind = 'safetensors' | 'tfjs' | 'json' | 'csv' | 'script'
 
 /** Throws with a message for the user when the weights are not available. */
 export async function downloadRun(run: Run, kind: DownloadKind, getWeights: (id: string) => Promise<ArrayBuffer | null>) {
   const stem = runFileStem(run)
   if (kind === 'json') return saveBlob(new Blob([historyJson(run, APP_VERSION)], { type: 'application/json' }), `${stem}.history.json`)
   if (kind === 'csv') return saveBlob(new Blob([historyCsv(run)], { type: 'text/csv' }), `${stem}.history.csv`)
+  if (kind === 'script') {
+    const script = runScript(run, APP_VERSION)
+    return saveBlob(new Blob([script.text], { type: 'text/x-python' }), script.fileName)
+  }
   const bytes = await getWeights(run.id)
   if (!bytes) throw new Error(`the weights of ${run.name} are not available (not saved, or the run ended without them)`)
   if (kind === 'safetensors') return saveBlob(new Blob([bytes], { type: 'application/octet-stream' }), `${stem}.safetensors`)
