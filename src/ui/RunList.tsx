@@ -6,6 +6,7 @@ import { epsCurveLabel, pct, trainAttackLabel } from '../store/describe'
 import type { Run } from '../store/types'
 import { RunActions } from './RunActions'
 import { StatusPill } from './StatusPill'
+import { formatBytes, StorageUse } from './StorageUse'
 import { useActions, useApp, useAppShallow } from './StoreContext'
 
 function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focused: boolean }) {
@@ -31,6 +32,9 @@ function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focus
         {f && ` · ${pct(f.clean)} / ${pct(f.robust)} %`}
         {run.strongEval && ` · APGD-CE ${pct(run.strongEval.point.robust)} %`}
         {run.reason && <span className="run-reason-inline"> · {run.reason}</span>}
+        {run.snapshot && run.status === 'interrupted' && <span data-testid="run-snapshot"> · resumable from step {run.snapshot.step} ({formatBytes(run.snapshot.bytes)})</span>}
+        {run.resumeNote && <span className="run-reason-inline" data-testid="resume-note"> · {run.resumeNote}</span>}
+        {run.weights === 'saved' && run.weightsBytes ? ` · weights ${formatBytes(run.weightsBytes)}` : ''}
       </span>
       <button type="button" className="btn btn-small btn-ghost" onClick={() => a.focusRun(run.id)} disabled={focused} title="Show this run's progress and previews">
         {focused ? 'Shown' : 'Show'}
@@ -49,6 +53,7 @@ export function RunList() {
       <div className="card-head">
         <h2 id="runs-title">Runs</h2>
         <span className="muted">{runs.length ? 'Tick runs to overlay them in the charts and the comparison.' : 'Runs you start appear here and survive a reload.'}</span>
+        <StorageUse />
       </div>
       <ul className="run-list" data-testid="run-list">
         {[...runs].reverse().map((r) => (

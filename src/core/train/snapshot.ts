@@ -7,6 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs-core'
 import type { Model } from '../model/resnet'
+import { tensorSpecs, type ResNetSpec } from '../model/spec'
 import type { HostArray } from './sgd'
 import type { EvalPoint } from './types'
 
@@ -46,6 +47,22 @@ export function restoreWeights(m: Model, s: Pick<TrainSnapshot, 'weights' | 'bat
     for (const w of s.weights) m.vars.get(w.name)!.assign(tf.tensor(w.data, w.shape, 'float32'))
   })
   m.batchesTracked = s.batchesTracked
+}
+
+/** A model of `spec` holding a snapshot's weights (checked name by name and shape by shape). */
+export function modelFromSnapshot(spec: ResNetSpec, s: Pick<TrainSnapshot, 'weights' | 'batchesTracked'>): Model {
+  const byName = new Map(s.weights.map((w) => [w.name, w]))
+  const specs = tensorSpecs(spec)
+  if (specs.length !== s.weights.length || specs.some((t) => !byName.has(t.name))) throw new Error(`the snapshot's tensors are not those of ${spec.name}`)
+  const vars = new Map<string, tf.Variable>()
+  const trainable: tf.Variable[] = []
+  for (const t of specs) {
+    const w = byName.get(t.name)!
+    const v = tf.tidy(() => tf.variable(tf.tensor(w.data, w.shape, 'float32'), t.trainable))
+    vars.set(t.name, v)
+    if (t.trainable) trainable.push(v)
+  }
+  return { spec, vars, trainable, batchesTracked: s.batchesTracked }
 }
 
 /** Bytes of tensor data a snapshot holds (what it costs in storage, give or take its history). */
