@@ -13,11 +13,23 @@ import './ui/styles.css'
 
 addFavicon() // before the load event, so the browser does not ask the server for /favicon.ico
 
-const client = connectWorker(spawnTrainingWorker())
+// `?backend=webgpu` (or webgl, wasm, cpu) forces one backend; otherwise the worker picks.
+const prefer = forcedBackend(location.search)
+const threads = threadsParam(location.search)
+let worker = spawnTrainingWorker()
+let client = connectWorker(worker)
 const store = createAppStore({
-  send: client.send,
+  send: (msg, transfer) => client.send(msg, transfer),
   runStorage: typeof indexedDB !== 'undefined' ? indexedDbRunStorage() : memoryRunStorage(),
   settings: safeLocalStorage(),
+  // After a lost GPU device: a fresh worker on a fallback backend (the old one's backend is gone).
+  restartWorker: (fallback) => {
+    worker.terminate()
+    worker = spawnTrainingWorker()
+    client = connectWorker(worker)
+    client.attach(store.getState().actions)
+    client.send({ type: 'init', assetBase: import.meta.env.BASE_URL, prefer: fallback, ...(threads ? { threads } : {}) })
+  },
 })
 client.attach(store.getState().actions)
 
@@ -28,9 +40,6 @@ void store
     // The link did its job; later edits would make a stale hash misleading.
     if (appliedLink) history.replaceState(null, '', location.pathname + location.search)
   })
-// `?backend=webgpu` (or webgl, wasm, cpu) forces one backend; otherwise the worker picks.
-const prefer = forcedBackend(location.search)
-const threads = threadsParam(location.search)
 client.send({ type: 'init', assetBase: import.meta.env.BASE_URL, ...(prefer ? { prefer } : {}), ...(threads ? { threads } : {}) })
 
 // For debugging and the browser tests: the store is reachable from the console.

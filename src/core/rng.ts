@@ -6,10 +6,17 @@ export interface Rng {
   next(): number
   /** integer in [0, n) */
   int(n: number): number
+  /** The generator's whole state (one uint32): rngFromState(state()) continues this sequence exactly. */
+  state(): number
 }
 
 export function createRng(seed: number): Rng {
-  let a = (seed >>> 0) ^ 0x9e3779b9
+  return rngFromState(((seed >>> 0) ^ 0x9e3779b9) >>> 0)
+}
+
+/** A generator that continues from a saved state() (a resumed run's random streams). */
+export function rngFromState(state: number): Rng {
+  let a = state >>> 0
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0
     let t = a
@@ -17,7 +24,7 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-  return { next, int: (n) => Math.floor(next() * n) }
+  return { next, int: (n) => Math.floor(next() * n), state: () => a }
 }
 
 /** Derives an independent seed for a named stream, so streams never share state. */

@@ -1,12 +1,14 @@
-// RunStorage on the browser's IndexedDB: database "advtune", store "runs" (records by id) and
-// store "weights" (safetensors bytes by run id). Every write is one transaction, so a failed
-// write (e.g. QuotaExceededError) leaves what was saved before untouched.
+// RunStorage on the browser's IndexedDB: database "advtune", store "runs" (records by id),
+// store "weights" (safetensors bytes by run id) and store "snapshots" (a run in training's
+// resumable snapshot by run id). Every write is one transaction, so a failed write (e.g.
+// QuotaExceededError) leaves what was saved before untouched.
 
-import type { RunStorage } from './persistence'
+import type { RunStorage, StoredSnapshot } from './persistence'
 import type { Run } from './types'
 
 const DB_NAME = 'advtune'
-const DB_VERSION = 1
+// 1: runs, weights. 2: snapshots (the upgrade only adds the store: runs and weights stay).
+const DB_VERSION = 2
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -15,6 +17,7 @@ function open(): Promise<IDBDatabase> {
       const db = req.result
       if (!db.objectStoreNames.contains('runs')) db.createObjectStore('runs', { keyPath: 'id' })
       if (!db.objectStoreNames.contains('weights')) db.createObjectStore('weights')
+      if (!db.objectStoreNames.contains('snapshots')) db.createObjectStore('snapshots')
     }
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error)
@@ -54,9 +57,26 @@ export function indexedDbRunStorage(): RunStorage {
       return bytes ?? null
     },
     async deleteRun(runId) {
-      await tx(await db(), ['runs', 'weights'], 'readwrite', (t) => {
+      await tx(await db(), ['runs', 'weights', 'snapshots'], 'readwrite', (t) => {
         t.objectStore('runs').delete(runId)
         t.objectStore('weights').delete(runId)
+        t.objectStore('snapshots').delete(runId)
+      })
+    },
+    async putSnapshot(run, snapshot) {
+      await tx(await db(), ['runs', 'snapshots'], 'readwrite', (t) => {
+        t.objectStore('snapshots').put(snapshot, run.id)
+        t.objectStore('runs').put(run)
+      })
+    },
+    async getSnapshot(runId) {
+      const s = await tx<StoredSnapshot>(await db(), ['snapshots'], 'readonly', (t) => t.objectStore('snapshots').get(runId))
+      return s ?? null
+    },
+    async dropSnapshot(run) {
+      await tx(await db(), ['runs', 'snapshots'], 'readwrite', (t) => {
+        t.objectStore('snapshots').delete(run.id)
+        t.objectStore('runs').put(run)
       })
     },
   }

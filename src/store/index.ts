@@ -11,6 +11,7 @@ import { compareSchedules, deleteRun, pauseRun, renameRun, resumeRun, startRun, 
 import { insertPoint, movePoint, nudgePoint, removePoint } from './scheduleEdits'
 import { loadSettings, saveSettings } from './settings'
 import { decodeShareHash, encodeShareHash } from './share'
+import { continueRun, resumeBlocker } from './snapshots'
 import type { AppState, StoreDeps } from './state'
 import { evaluateStrong } from './strongEval'
 import { importHistory } from './importHistory'
@@ -28,6 +29,7 @@ export function createAppStore(deps: StoreDeps) {
     now: () => Date.now(),
     newId: defaultId,
     setTimer: (fn, ms) => setTimeout(fn, ms),
+    restartWorker: null,
     ...deps,
   }
   return createStore<AppState>()((set, get) => {
@@ -162,6 +164,8 @@ export function createAppStore(deps: StoreDeps) {
         stopRun: runAction(stopRun),
         renameRun: (id, name) => renameRun(ctx, id, name),
         deleteRun: (id) => deleteRun(ctx, id),
+        continueRun: (id) => continueRun(ctx, id),
+        resumeBlocker: (id) => (get().runs[id] ? resumeBlocker(ctx, get().runs[id]) : 'No such run'),
         toggleSelected: (id) => set((s) => ({ selected: s.selected.includes(id) ? s.selected.filter((x) => x !== id) : [...s.selected, id] })),
         focusRun: (id) => set({ focusRunId: id }),
         async getWeights(id) {

@@ -3,14 +3,31 @@
 
 import { DEFAULT_CONFIG } from '../core/config'
 import { EPS_PRESETS } from '../core/schedule'
+import type { TrainSnapshot } from '../core/train/snapshot'
+import type { BackendName } from '../worker/protocol'
 import type { Run } from './types'
+
+/** A run's resumable snapshot as stored, one per run (the newest replaces the one before). */
+export interface StoredSnapshot {
+  backend: BackendName // where it was taken
+  snapshot: TrainSnapshot
+}
 
 export interface RunStorage {
   loadRuns(): Promise<Run[]>
   putRun(run: Run): Promise<void>
   putWeights(runId: string, bytes: ArrayBuffer): Promise<void>
   getWeights(runId: string): Promise<ArrayBuffer | null>
+  /** Deletes the run's record, weights and snapshot. */
   deleteRun(runId: string): Promise<void>
+  /**
+   * Saves the snapshot and the run's record (which points to it) in one transaction: a failed
+   * write (a full quota) leaves the previous snapshot and record as they were.
+   */
+  putSnapshot(run: Run, snapshot: StoredSnapshot): Promise<void>
+  getSnapshot(runId: string): Promise<StoredSnapshot | null>
+  /** Drops the snapshot and saves the record (without its pointer) in one transaction. */
+  dropSnapshot(run: Run): Promise<void>
 }
 
 /** The browser refused to store more (IndexedDB `QuotaExceededError`, in any of its spellings). */
@@ -44,12 +61,14 @@ export function reviveRun(saved: Run): Run {
 }
 
 /** Keeps structured clones, like IndexedDB does, so tests catch records that would not clone. */
-export function memoryRunStorage(): RunStorage & { runs: Map<string, Run>; weights: Map<string, ArrayBuffer> } {
+export function memoryRunStorage(): RunStorage & { runs: Map<string, Run>; weights: Map<string, ArrayBuffer>; snapshots: Map<string, StoredSnapshot> } {
   const runs = new Map<string, Run>()
   const weights = new Map<string, ArrayBuffer>()
+  const snapshots = new Map<string, StoredSnapshot>()
   return {
     runs,
     weights,
+    snapshots,
     async loadRuns() {
       return [...runs.values()].map((r) => structuredClone(r))
     },
@@ -65,6 +84,21 @@ export function memoryRunStorage(): RunStorage & { runs: Map<string, Run>; weigh
     async deleteRun(id) {
       runs.delete(id)
       weights.delete(id)
+      snapshots.delete(id)
+    },
+    async putSnapshot(run, snapshot) {
+      const [r, s] = [structuredClone(run), structuredClone(snapshot)] // both clone before either is stored
+      snapshots.set(run.id, s)
+      runs.set(run.id, r)
+    },
+    async getSnapshot(id) {
+      const s = snapshots.get(id)
+      return s ? structuredClone(s) : null
+    },
+    async dropSnapshot(run) {
+      const r = structuredClone(run)
+      snapshots.delete(run.id)
+      runs.set(run.id, r)
     },
   }
 }

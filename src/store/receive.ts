@@ -7,6 +7,7 @@ import { attachBaseline, ensureBaseline, type Ctx } from './context'
 import { errorText, isQuotaError } from './persistence'
 import { applyEval, applySteps, endRun, updateLive } from './runs'
 import { startNext } from './runLifecycle'
+import { backendLabel, deviceLost, dropSnapshot, receiveSnapshot } from './snapshots'
 import type { StepMessage } from './state'
 import { failEvaluation, receiveEvaluation, startNextEvaluation } from './strongEval'
 import { isActive, type Run } from './types'
@@ -30,7 +31,12 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
       set({ loading: msg.fraction >= 1 ? null : { stage: msg.stage, fraction: msg.fraction } })
       return
     case 'ready':
-      set((s) => ({ loading: null, worker: { ...s.worker, status: 'ready', backend: msg.backend, adapter: msg.adapter, fallbackReason: msg.fallbackReason } }))
+      set((s) => {
+        // A worker started after the GPU device was lost says so first.
+        const lost = s.worker.deviceLost ? `${s.worker.deviceLost}; continuing on ${backendLabel(msg.backend)}` : null
+        const fallbackReason = [lost, msg.fallbackReason].filter(Boolean).join('; ') || null
+        return { loading: null, worker: { ...s.worker, status: 'ready', backend: msg.backend, adapter: msg.adapter, fallbackReason } }
+      })
       if (!get().baseModel && !get().modelOp) {
         const model = get().config.model
         set({ modelOp: { kind: 'load', label: model } })
@@ -81,6 +87,9 @@ export function receive(ctx: Ctx, msg: FromWorker): void {
       ctx.updateRun(msg.runId, (r) => ({ ...r, examples: { step: msg.step, examples: msg.examples }, baselineExamples: msg.step === 0 ? msg.examples : r.baselineExamples }))
       ctx.markDirty(msg.runId)
       return
+    case 'snapshot':
+      void receiveSnapshot(ctx, msg)
+      return
     case 'paused':
     case 'resumed':
       if (!activeRun(ctx, msg.runId)) return
@@ -128,7 +137,7 @@ export function receiveSteps(ctx: Ctx, msgs: readonly StepMessage[]): void {
 async function finishRun(ctx: Ctx, msg: Extract<FromWorker, { type: 'runEnded' }>) {
   const id = msg.runId
   if (msg.weights) ctx.weights.set(id, msg.weights)
-  ctx.updateRun(id, (r) => endRun(r, { ...msg, hasWeights: msg.weights !== null }, ctx.deps.now()))
+  ctx.updateRun(id, (r) => ({ ...endRun(r, { ...msg, hasWeights: msg.weights !== null }, ctx.deps.now()), weightsBytes: msg.weights?.byteLength ?? null }))
   ctx.set((s) => ({ activeRunId: s.activeRunId === id ? null : s.activeRunId, stopping: s.stopping.filter((x) => x !== id) }))
   if (msg.weights) {
     try {
@@ -141,6 +150,8 @@ async function finishRun(ctx: Ctx, msg: Extract<FromWorker, { type: 'runEnded' }
         : `Could not save the weights of ${name}: ${errorText(e)}. They are kept until this tab closes.`)
     }
   }
+  // A finished run keeps its final weights; an interrupted one keeps its snapshot to resume from.
+  if (msg.status !== 'interrupted') await dropSnapshot(ctx, id)
   await ctx.saveNow(id)
   if (!ctx.get().activeRunId) {
     if (!ctx.get().queue.length) ensureBaseline(ctx, ctx.get().config)
@@ -151,6 +162,7 @@ async function finishRun(ctx: Ctx, msg: Extract<FromWorker, { type: 'runEnded' }
 
 function receiveError(ctx: Ctx, msg: Extract<FromWorker, { type: 'error' }>) {
   const { get, set } = ctx
+  if (msg.fatal && msg.deviceLost) return deviceLost(ctx, msg.message)
   if (msg.fatal) return ctx.get().actions.workerCrashed(msg.message)
   if (msg.requestId) {
     if (failEvaluation(ctx, msg.requestId, msg.message)) return

@@ -3,7 +3,7 @@
 
 import { configProblems, type EvalAttack, type ModelInit, type ModelName, type RunConfig } from '../core/config'
 import { scheduleProblems, type ControlPoint, type EpsPresetName, type PresetName } from '../core/schedule'
-import type { FromWorker, ToWorker } from '../worker/protocol'
+import type { BackendName, FromWorker, ToWorker } from '../worker/protocol'
 import type { RunStorage } from './persistence'
 import type { KeyValueStorage } from './settings'
 import type { BaselineEntry, EvalJob, InspectState, LiveInfo, Notice, Run, WorkerState, XAxisUnit } from './types'
@@ -16,6 +16,8 @@ export interface StoreDeps {
   settings?: KeyValueStorage | null
   now?: () => number
   newId?: () => string
+  /** Starts a new training worker on one of `prefer` (after a lost GPU device); absent: none can start. */
+  restartWorker?: ((prefer: BackendName[]) => void) | null
   /** Timer for coalesced saves and debounced requests (tests pass a manual one). */
   setTimer?: (fn: () => void, ms: number) => unknown
 }
@@ -54,6 +56,10 @@ export interface Actions {
   stopRun(id: string): void
   renameRun(id: string, name: string): void
   deleteRun(id: string): Promise<void>
+  /** Continues an interrupted run from its last snapshot on the page's backend. */
+  continueRun(id: string): Promise<void>
+  /** Why continueRun cannot go now (null: it can). */
+  resumeBlocker(id: string): string | null
   toggleSelected(id: string): void
   focusRun(id: string): void
   getWeights(id: string): Promise<ArrayBuffer | null>

@@ -46,6 +46,14 @@ export interface EvalJob {
   total: number
 }
 
+/** The run's last resumable snapshot in storage (the snapshot itself is kept beside the record). */
+export interface SnapshotInfo {
+  step: number // steps done when it was taken
+  bytes: number // its tensor data
+  backend: BackendName // where it was taken
+  at: number // ms since epoch
+}
+
 /** Where the weights of a finished run live: IndexedDB, only this tab's memory, or nowhere. */
 export type WeightsState = 'none' | 'saved' | 'memory'
 
@@ -72,6 +80,11 @@ export interface Run {
   strongEval: StrongEval | null // APGD-CE on the final weights, once asked for
   /** A run read from a history file (the PyTorch script's, or another page's): read-only. */
   imported?: { fileName: string; producer: string | null }
+  /** Its last snapshot while it trained or was interrupted (absent in older records; null once finished). */
+  snapshot?: SnapshotInfo | null
+  /** How it continued from a snapshot, where that changed backend (e.g. after a lost GPU). */
+  resumeNote?: string | null
+  weightsBytes?: number | null // size of its saved weights
 }
 
 /** Live progress of the active run, not persisted. `arrivals` are main-thread timestamps. */
@@ -107,6 +120,8 @@ export interface WorkerState {
   adapter: string
   fallbackReason: string | null
   error: string | null // fatal error text (crash or fatal `error` message)
+  /** Why this worker was started on a fallback: the previous one lost its GPU device. */
+  deviceLost?: string | null
 }
 
 export interface InspectState {

@@ -11,6 +11,8 @@ import { useActions, useApp } from './StoreContext'
 export function RunActions({ run }: { run: Run }) {
   const a = useActions()
   const job = useApp((s) => s.evaluations[run.id])
+  const resumable = run.status === 'interrupted' && !!run.snapshot
+  const resumeBlocker = useApp((s) => (resumable ? s.actions.resumeBlocker(run.id) : null))
   const [confirming, setConfirming] = useState(false)
   useEffect(() => {
     if (!confirming) return
@@ -24,6 +26,11 @@ export function RunActions({ run }: { run: Run }) {
   const strongLabel = !job ? (run.strongEval ? 'Re-evaluate with APGD-CE' : 'Evaluate with APGD-CE') : job.status === 'queued' ? 'APGD-CE queued' : `APGD-CE ${Math.round((100 * job.done) / Math.max(1, job.total))} %…`
   return (
     <div className="run-actions">
+      {resumable && (
+        <button type="button" className="btn btn-small btn-primary" disabled={!!resumeBlocker} title={resumeBlocker ?? `Continue from the snapshot at step ${run.snapshot!.step}`} onClick={() => void a.continueRun(run.id)} data-testid="continue-run">
+          Resume
+        </button>
+      )}
       {finished && (
         <button type="button" className="btn btn-small" disabled={!!strongBlocker} title={strongBlocker ?? "Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack, 100 iterations), same ε and test images; shown in the comparison"} onClick={() => a.evaluateStrong(run.id)} data-testid="evaluate-apgd" data-job={job?.status ?? 'none'}>
           {strongLabel}

@@ -7,6 +7,7 @@ import type { Run } from '../store/types'
 import { ImportHistoryButton } from './ImportHistory'
 import { RunActions } from './RunActions'
 import { StatusPill } from './StatusPill'
+import { formatBytes, StorageUse } from './StorageUse'
 import { useActions, useApp, useAppShallow } from './StoreContext'
 
 function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focused: boolean }) {
@@ -33,6 +34,9 @@ function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focus
         {run.strongEval && ` · APGD-CE ${pct(run.strongEval.point.robust)} %`}
         {run.imported && <span data-testid="run-imported" title={`Read from ${run.imported.fileName}`}> · imported{run.imported.producer ? ` (${run.imported.producer})` : ''}</span>}
         {run.reason && <span className="run-reason-inline"> · {run.reason}</span>}
+        {run.snapshot && run.status === 'interrupted' && <span data-testid="run-snapshot"> · resumable from step {run.snapshot.step} ({formatBytes(run.snapshot.bytes)})</span>}
+        {run.resumeNote && <span className="run-reason-inline" data-testid="resume-note"> · {run.resumeNote}</span>}
+        {run.weights === 'saved' && run.weightsBytes ? ` · weights ${formatBytes(run.weightsBytes)}` : ''}
       </span>
       <button type="button" className="btn btn-small btn-ghost" onClick={() => a.focusRun(run.id)} disabled={focused} title="Show this run's progress and previews">
         {focused ? 'Shown' : 'Show'}
@@ -52,6 +56,7 @@ export function RunList() {
         <h2 id="runs-title">Runs</h2>
         <span className="muted">{runs.length ? 'Tick runs to overlay them in the charts and the comparison.' : 'Runs you start appear here and survive a reload.'}</span>
         <ImportHistoryButton />
+        <StorageUse />
       </div>
       <ul className="run-list" data-testid="run-list">
         {[...runs].reverse().map((r) => (

@@ -15,6 +15,7 @@ import type { ControlPoint } from '../core/schedule'
 import { evalAttackOptions, evaluate, type EvalResult } from '../core/train/evaluate'
 import type { AttackHelper } from '../core/train/attackShards'
 import { EVAL_BATCH, EXAMPLE_COUNT, fineTune } from '../core/train/finetune'
+import { modelFromSnapshot, snapshotBuffers, snapshotProblem, type TrainSnapshot } from '../core/train/snapshot'
 import type { BackendChoice } from './backends'
 import type { StartedHelpers } from './attackPool'
 import { describeThreads } from './cpuPlan'
@@ -66,8 +67,9 @@ export function createHandler(post: Post, env: WorkerEnv) {
   let manifest: ManifestEntry[] | null = null
   let helpers: AttackHelper[] = []
   let baselineCache: { key: string; result: EvalResult } | null = null // the base model's last baseline
+  let backendName: BackendName | null = null
 
-  const fail = (message: string, extra: { requestId?: string; runId?: string; fatal?: boolean } = {}) => post({ type: 'error', message, ...extra })
+  const fail = (message: string, extra: { requestId?: string; runId?: string; fatal?: boolean; deviceLost?: boolean } = {}) => post({ type: 'error', message, ...extra })
 
   async function loadTrain(trainSize: number): Promise<CifarSet> {
     const files = trainFilesFor(trainSize)
@@ -117,16 +119,24 @@ export function createHandler(post: Post, env: WorkerEnv) {
     post({ type: 'loading', stage: `pretrained ${name}`, fraction: 1 })
   }
 
-  async function startRun(runId: string, config: RunConfig, schedule: ControlPoint[]) {
+  /** Starts a run, or continues one from its snapshot (`resume`, with the name of its starting point). */
+  async function startRun(runId: string, config: RunConfig, schedule: ControlPoint[], resume?: { snapshot: TrainSnapshot; base: string }) {
     if (run) return fail(`run ${run.runId} is still training; stop it first`, { runId })
     if (!base || !test) return fail('the model is not loaded yet', { runId })
     const problems = configProblems(config)
     if (problems.length) return fail(`This run cannot start: ${problems.join(' ')}`, { runId })
+    const snapshotIssue = resume && snapshotProblem(resume.snapshot, totalSteps(config))
+    if (snapshotIssue) return fail(`This run cannot resume: ${snapshotIssue}.`, { runId })
     const data = { train: await loadTrain(config.trainSize), test }
     // From scratch: He-initialised weights of the configured architecture, drawn from the seed.
     const fromScratch = config.init === 'random'
-    if (!fromScratch && config.model !== baseName && !baseName.startsWith('imported')) await loadPretrained(config.model)
-    const start = fromScratch ? modelFromStateDict(randomStateDict(specOf(config.model), config.seed), specOf(config.model)) : cloneModel(base)
+    if (!resume && !fromScratch && config.model !== baseName && !baseName.startsWith('imported')) await loadPretrained(config.model)
+    // A resumed run needs no base model: its snapshot holds every weight.
+    const start = resume
+      ? modelFromSnapshot(specOf(config.model), resume.snapshot)
+      : fromScratch
+        ? modelFromStateDict(randomStateDict(specOf(config.model), config.seed), specOf(config.model))
+        : cloneModel(base)
     const active: ActiveRun = { runId, model: start, stop: false, paused: false, release: null, interrupted: null }
     run = active
     const started = performance.now()
@@ -140,7 +150,8 @@ export function createHandler(post: Post, env: WorkerEnv) {
         shouldStop: () => active.stop,
         gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
         paused: () => active.paused,
-      }, { attackHelpers: helpers, initialEval: reusableBaseline(config, fromScratch) })
+        onSnapshot: (snapshot) => post({ type: 'snapshot', runId, snapshot, backend: backendName ?? 'cpu' }, snapshotBuffers(snapshot)),
+      }, { attackHelpers: helpers, initialEval: resume ? undefined : reusableBaseline(config, fromScratch), resumeFrom: resume?.snapshot })
       const interrupted = active.interrupted
       status = { type: 'runEnded', runId, status: interrupted ? 'interrupted' : r.status, reason: interrupted ?? r.reason, weights: null, wallMs: r.wallMs }
     } catch (e) {
@@ -148,7 +159,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
     }
     try {
       const dict = await stateDictFromModel(active.model)
-      const meta = { format: 'pt', producer: 'advtune', run: runId, base: fromScratch ? `random ${config.model} (He init, seed ${config.seed})` : baseName, config: JSON.stringify(config), schedule: JSON.stringify(schedule) }
+      const meta = { format: 'pt', producer: 'advtune', run: runId, base: resume ? resume.base : fromScratch ? `random ${config.model} (He init, seed ${config.seed})` : baseName, config: JSON.stringify(config), schedule: JSON.stringify(schedule) }
       status.weights = serializeSafetensors(dict, meta).buffer as ArrayBuffer
     } catch {
       // A lost device leaves nothing to read back; the run's history is still reported.
@@ -205,13 +216,16 @@ export function createHandler(post: Post, env: WorkerEnv) {
         case 'init': {
           post({ type: 'loading', stage: 'starting the compute backend', fraction: 0 })
           const choice = await env.pickBackend(msg.prefer, msg.threads)
+          backendName = choice.backend
+          // The run ends as interrupted (the page keeps its last snapshot and can resume it on
+          // another backend); the backend is gone, so the worker can do no more.
           env.watchDeviceLoss?.((message) => {
             if (run) {
               run.interrupted = message
               run.stop = true
               run.release?.()
             }
-            fail(message, { fatal: true })
+            fail(message, { fatal: true, deviceLost: true })
           })
           post({ type: 'ready', backend: choice.backend, adapter: `${choice.adapter}${await startHelpers(choice, msg.threads)}`, fallbackReason: choice.fallbackReason })
           post({ type: 'loading', stage: 'test images', fraction: 0 })
@@ -236,6 +250,8 @@ export function createHandler(post: Post, env: WorkerEnv) {
         }
         case 'start':
           return await startRun(msg.runId, msg.config, msg.schedule)
+        case 'continue':
+          return await startRun(msg.runId, msg.config, msg.schedule, { snapshot: msg.snapshot, base: msg.base })
         case 'pause':
           if (run?.runId === msg.runId && !run.paused) {
             run.paused = true

@@ -3,6 +3,7 @@
 
 import type { ModelName, RunConfig, EvalAttack } from '../core/config'
 import type { ControlPoint } from '../core/schedule'
+import type { TrainSnapshot } from '../core/train/snapshot'
 import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from '../core/train/types'
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'
@@ -21,6 +22,11 @@ export type ToWorker =
   | { type: 'baseline'; requestId: string; evalAttack: EvalAttack; evalSize: number }
   /** Fine-tune a copy of the base model. */
   | { type: 'start'; runId: string; config: RunConfig; schedule: ControlPoint[] }
+  /**
+   * Continue an interrupted run from its last snapshot on this worker's backend (same config and
+   * schedule as it started with; `base` names its starting point in the weights' metadata).
+   */
+  | { type: 'continue'; runId: string; config: RunConfig; schedule: ControlPoint[]; base: string; snapshot: TrainSnapshot }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'stop'; runId: string }
@@ -42,6 +48,8 @@ export type FromWorker =
   | { type: 'step'; runId: string; info: StepInfo }
   | { type: 'eval'; runId: string; point: EvalPoint }
   | { type: 'examples'; runId: string; step: number; examples: AdvExample[] }
+  /** A resumable snapshot of the run (see FineTuneHooks.onSnapshot), taken on `backend`. */
+  | { type: 'snapshot'; runId: string; snapshot: TrainSnapshot; backend: BackendName }
   | { type: 'paused'; runId: string }
   | { type: 'resumed'; runId: string }
   /** Final message of a run; `weights` is a safetensors file in PyTorch names (null if none). */
@@ -51,8 +59,11 @@ export type FromWorker =
   | { type: 'evaluationProgress'; requestId: string; done: number; total: number }
   /** The result of `evaluateWeights` (step, epoch and lr are 0: the weights carry no history). */
   | { type: 'evaluation'; requestId: string; point: EvalPoint }
-  /** A request failed; `requestId`/`runId` say which, if any. The worker state is unchanged. */
-  | { type: 'error'; message: string; requestId?: string; runId?: string; fatal?: boolean }
+  /**
+   * A request failed; `requestId`/`runId` say which, if any. The worker state is unchanged, but
+   * for `fatal` errors (the worker can do no more); `deviceLost`: the GPU device went away.
+   */
+  | { type: 'error'; message: string; requestId?: string; runId?: string; fatal?: boolean; deviceLost?: boolean }
 
 export function assertNever(m: never): never {
   throw new Error(`unhandled message ${JSON.stringify(m)}`)

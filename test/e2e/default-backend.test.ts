@@ -3,11 +3,16 @@
 // the badge must say why WebGPU was passed over. A tiny PGD run trains to the end on it, with no
 // console error; on WASM it runs XNNPACK threads from the production bundle (tfjs #4107 broke
 // them after minification; scripts/vite/tfjs-wasm-threads.ts), and with more threads asked for,
-// threaded helper workers share its training attack. Production build, headless Chromium.
+// threaded helper workers share its training attack. A run cut off by a reload resumes from its
+// last snapshot and ends with the weights of the same run never interrupted, bit for bit.
+// Production build, headless Chromium.
 
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/config'
+import { PRESETS } from '../../src/core/schedule'
+import { encodeShareHash } from '../../src/store/share'
 import type { Run } from '../../src/store/types'
 import { cpuPlan, describeThreads } from '../../src/worker/cpuPlan'
 import { buildAndServe, launchBrowser, SCREENSHOTS, storeState, watchErrors, type App, type Browser } from './helpers'
@@ -102,5 +107,51 @@ describe('advtune on the backend it picks by itself (production build)', () => {
     for (const s of r.steps) expect(Number.isFinite(s.loss)).toBe(true)
     expect(threadedErrors).toEqual([])
     await threaded.close()
+  })
+
+  it('resumes a run cut off by a reload from its last snapshot, ending with the weights of the run never interrupted', async () => {
+    // 16 steps of 8 images (augmentation, FGSM with random start, the ε ramp), evaluated every 4
+    // steps on 8 images: a snapshot follows every evaluation, so one exists early in the run.
+    const config: RunConfig = { ...DEFAULT_CONFIG, trainSize: 128, batchSize: 8, epochs: 1, evalEvery: 4, evalSize: 8, evalAttack: { ...DEFAULT_CONFIG.evalAttack, steps: 2 }, seed: 5 }
+    const p = await browser.context.newPage()
+    const pageErrors = watchErrors(p)
+    await p.goto(app.url + encodeShareHash(config, PRESETS['slow-start-fast-decay'].points))
+    await p.waitForSelector('[data-testid=baseline][data-status=ready]', { timeout: 300_000 })
+    const ours = '(s) => Object.values(s.runs).find((r) => r.config.seed === 5 && r.config.trainSize === 128)'
+    await p.click('[data-testid=start-run]')
+    await p.waitForFunction(`(${ours})(window.advtune.store.getState())?.snapshot?.step >= 4`, null, { timeout: 300_000, polling: 50 })
+    await p.reload()
+    await p.waitForSelector('[data-testid=baseline][data-status=ready]', { timeout: 300_000 })
+    const cut = await storeState<Run>(p, ours)
+    expect(cut.status).toBe('interrupted')
+    expect(cut.snapshot!.step).toBeGreaterThanOrEqual(4)
+    expect(cut.snapshot!.step).toBeLessThan(16)
+    expect(await p.locator(`[data-run=${cut.id}] [data-testid=run-snapshot]`).textContent()).toContain(`resumable from step ${cut.snapshot!.step}`)
+    await p.click(`[data-run=${cut.id}] [data-testid=continue-run]`)
+    await p.waitForFunction(`(${ours})(window.advtune.store.getState())?.status === 'done'`, null, { timeout: 300_000, polling: 500 })
+    const resumed = await storeState<Run>(p, ours)
+    expect(resumed.snapshot).toBeNull() // dropped once finished
+    expect(resumed.resumeNote ?? null).toBeNull() // same backend: nothing to say
+
+    // The same configuration again, uninterrupted, in the same page.
+    expect(await storeState<RunConfig>(p, '(s) => s.config')).toEqual(resumed.config)
+    await p.click('[data-testid=start-run]')
+    const other = `(s) => Object.values(s.runs).find((r) => r.config.seed === 5 && r.config.trainSize === 128 && r.id !== '${resumed.id}')`
+    await p.waitForFunction(`(${other})(window.advtune.store.getState())?.status === 'done'`, null, { timeout: 300_000, polling: 500 })
+    const whole = await storeState<Run>(p, other)
+    // The tensors of the safetensors file (after its header, which names the run), hashed in the page.
+    const digest = (id: string) =>
+      p.evaluate(async (runId) => {
+        const bytes = new Uint8Array((await (window as unknown as { advtune: { store: { getState(): { actions: { getWeights(id: string): Promise<ArrayBuffer | null> } } } } }).advtune.store.getState().actions.getWeights(runId))!)
+        const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true))
+        const hash = await crypto.subtle.digest('SHA-256', bytes.slice(8 + headerLength))
+        return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('')
+      }, id)
+    expect(await digest(resumed.id)).toBe(await digest(whole.id))
+    const clockless = (r: Run) => r.evals.map(({ elapsedMs: _, ...e }) => e)
+    expect(clockless(resumed)).toEqual(clockless(whole))
+    expect(resumed.steps.map((s) => [s.step, s.loss])).toEqual(whole.steps.map((s) => [s.step, s.loss]))
+    expect(pageErrors).toEqual([])
+    await p.close()
   })
 })

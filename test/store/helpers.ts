@@ -1,7 +1,7 @@
 // A store wired to in-memory storage, a recording `send` and manual timers, plus builders for
 // the worker's messages (shaped exactly like protocol.ts says the worker posts them).
 
-import type { ToWorker } from '../../src/worker/protocol'
+import type { BackendName, ToWorker } from '../../src/worker/protocol'
 import type { AdvExample, EvalPoint, StepInfo } from '../../src/core/train/types'
 import { createAppStore, type AppStore } from '../../src/store'
 import { memoryRunStorage, type RunStorage } from '../../src/store/persistence'
@@ -12,7 +12,7 @@ export function mapStorage(): KeyValueStorage & { map: Map<string, string> } {
   return { map, getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v) }
 }
 
-export function testStore(o: { runStorage?: RunStorage; settings?: KeyValueStorage } = {}) {
+export function testStore(o: { runStorage?: RunStorage; settings?: KeyValueStorage; restartWorker?: (prefer: BackendName[]) => void } = {}) {
   const sent: ToWorker[] = []
   const timers: (() => void)[] = []
   let t = 1_000_000
@@ -25,6 +25,7 @@ export function testStore(o: { runStorage?: RunStorage; settings?: KeyValueStora
     now: () => (t += 100),
     newId: () => String(++id),
     setTimer: (fn) => void timers.push(fn),
+    restartWorker: o.restartWorker ?? null,
   })
   const a = () => store.getState().actions
   const runTimers = async () => {

@@ -115,6 +115,25 @@ describe('worker handler', () => {
     expect(weights.get('bn1.num_batches_tracked')!.data[0]).toBe(4n)
   })
 
+  it('continues a run from the snapshot it posted: the weights of the run never interrupted, bit for bit', async () => {
+    const epsCurve = EPS_PRESETS['ramp-50'].points
+    const n = box.messages.length
+    await handler.handle({ type: 'start', runId: 'r1a', config: { ...config, epsCurve }, schedule })
+    const whole = await box.next('runEnded', (m) => m.runId === 'r1a')
+    const snap = box.messages.slice(n).find((m) => m.type === 'snapshot' && m.runId === 'r1a')
+    if (snap?.type !== 'snapshot') throw new Error('no snapshot posted')
+    expect(snap).toMatchObject({ backend: 'wasm', snapshot: { step: 2 } }) // after the evaluation at step 2
+    await handler.handle({ type: 'continue', runId: 'r1b', config: { ...config, epsCurve }, schedule, base: 'resnet20', snapshot: structuredClone(snap.snapshot) })
+    const resumed = await box.next('runEnded', (m) => m.runId === 'r1b')
+    expect(resumed.status).toBe('done')
+    expect(box.messages.filter((m) => m.type === 'step' && m.runId === 'r1b').map((m) => (m as { info: { step: number } }).info.step)).toEqual([3, 4])
+    const [a, b] = [parseSafetensors(new Uint8Array(whole.weights!)), parseSafetensors(new Uint8Array(resumed.weights!))]
+    for (const [name, t] of a) expect(b.get(name)!.data, name).toEqual(t.data)
+    // A snapshot of another run length is refused with that run's error.
+    await handler.handle({ type: 'continue', runId: 'r1c', config: { ...config, epochs: 2 }, schedule, base: 'resnet20', snapshot: structuredClone(snap.snapshot) })
+    expect(box.messages.at(-1)).toMatchObject({ type: 'error', runId: 'r1c', message: expect.stringMatching(/cannot resume.*4 steps, not 8/) })
+  })
+
   it('pauses, resumes and stops a run', async () => {
     const long = { ...config, trainSize: 400, evalEvery: 1000 }
     const done = handler.handle({ type: 'start', runId: 'r2', config: long, schedule })

@@ -3,16 +3,18 @@
 // (step.ts). Reads like a script from top to bottom; the GPU is read once per step (the loss),
 // one step late where the backend lets steps overlap (pipeline.ts).
 
+import type * as tf from '@tensorflow/tfjs-core'
 import { configProblems, stepsPerEpoch, totalSteps, type RunConfig, type TrainAttack } from '../config'
 import { gatherBatch } from '../data/batches'
 import { head, type CifarSet } from '../data/cifar'
 import type { Model } from '../model/resnet'
-import { createRng, deriveSeed, permutation } from '../rng'
+import { createRng, deriveSeed, permutation, rngFromState } from '../rng'
 import { epsAt, lrAt, scheduleProblems, type ControlPoint } from '../schedule'
 import type { AttackHelper } from './attackShards'
 import { evalAttackOptions, evaluate, type EvalResult } from './evaluate'
 import { StepPipeline, type StepOutcome } from './pipeline'
 import { Sgd } from './sgd'
+import { modelWeights, restoreWeights, snapshotProblem, SNAPSHOT_VERSION, type TrainSnapshot } from './snapshot'
 import type { Stepper } from './step'
 import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from './types'
 
@@ -26,6 +28,13 @@ export interface FineTuneHooks {
   gate?(): Promise<void>
   /** Whether the run is paused now: the loop finishes its queued step before it waits on gate. */
   paused?(): boolean
+  /**
+   * A resumable snapshot (snapshot.ts), awaited before the run goes on. Taken where no step is in
+   * flight: at a pause, after each evaluation (the loop has waited for the GPU there anyway) and
+   * once `snapshotIntervalMs` has passed since the last one (default 30 s: at most that much
+   * training is lost, for one wait on the GPU per interval; a ResNet-20 snapshot is ~2 MB).
+   */
+  onSnapshot?(s: TrainSnapshot): Promise<void> | void
 }
 
 export interface FineTuneResult {
@@ -49,7 +58,13 @@ export interface FineTuneOptions {
   attackHelpers?: readonly AttackHelper[]
   /** The step-0 evaluation, where the caller already has it (the base model's baseline). */
   initialEval?: EvalResult
+  /** Continue a run from its snapshot (same config and schedule) instead of starting it. */
+  resumeFrom?: TrainSnapshot
+  /** The longest time between two snapshots while the run trains (see FineTuneHooks.onSnapshot). */
+  snapshotIntervalMs?: number
 }
+
+export const SNAPSHOT_INTERVAL_MS = 30_000
 
 export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, schedule: ControlPoint[], hooks: FineTuneHooks = {}, opts: FineTuneOptions = {}): Promise<FineTuneResult> {
   const problems = [...configProblems(c), ...scheduleProblems(schedule)]
@@ -61,10 +76,20 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   const attack = evalAttackOptions(c.evalAttack)
   const total = totalSteps(c)
   const perEpoch = stepsPerEpoch(c)
-  const orderRng = createRng(deriveSeed(c.seed, 'order'))
-  const augRng = createRng(deriveSeed(c.seed, 'augment'))
-  const attackRng = createRng(deriveSeed(c.seed, 'train-attack'))
+  const from = opts.resumeFrom
+  const problem = from && snapshotProblem(from, total)
+  if (problem) throw new Error(`This run cannot resume: ${problem}.`)
+  const orderRng = from ? rngFromState(from.rng.order) : createRng(deriveSeed(c.seed, 'order'))
+  const augRng = from ? rngFromState(from.rng.augment) : createRng(deriveSeed(c.seed, 'augment'))
+  const attackRng = from ? rngFromState(from.rng.attack) : createRng(deriveSeed(c.seed, 'train-attack'))
   const sgd = new Sgd(model.trainable, c.momentum, c.weightDecay)
+  // Momentum buffers are saved under the model's names (tfjs names its variables per model).
+  const names = new Map([...model.vars].map(([name, v]) => [v, name]))
+  const nameOf = (p: tf.Variable) => names.get(p)!
+  if (from) {
+    restoreWeights(model, from)
+    sgd.importBuffers(from.momentum, nameOf)
+  }
   // The training attack at a step: ε and the PGD step size both scaled by the ε curve.
   const epsOf = (step: number) => epsAt(c.epsCurve, c.trainAttack.eps255, step, total)
   const attackAt = (step: number): TrainAttack => {
@@ -72,11 +97,11 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
     return { ...c.trainAttack, eps255: epsOf(step), stepSize255: c.trainAttack.stepSize255 * scale }
   }
   const stepper: Stepper = { model, sgd, rng: attackRng, helpers: opts.attackHelpers }
-  const history: EvalPoint[] = []
-  let wallMs = 0
-  let lossSum = 0
-  let lossCount = 0
-  let lr = 0
+  const history: EvalPoint[] = from ? structuredClone(from.history) : []
+  let wallMs = from?.wallMs ?? 0
+  let lossSum = from?.lossSum ?? 0
+  let lossCount = from?.lossCount ?? 0
+  let lr = from?.lr ?? 0
 
   const runEval = async (step: number): Promise<EvalResult> => {
     const r = step === 0 && opts.initialEval ? opts.initialEval : await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT, helpers: opts.attackHelpers })
@@ -105,7 +130,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   }
 
   const pipeline = new StepPipeline(stepper)
-  let done = 0 // steps finished, their updates applied
+  let done = from?.step ?? 0 // steps finished, their updates applied
   let lastTakenAt = 0
   // Takes finished steps in order; returns why the run diverged, if one did.
   const take = (finished: StepOutcome[]): string | null => {
@@ -129,12 +154,40 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
     return diverged ? end('diverged', diverged, done) : end(status, reason, done)
   }
 
-  await runEval(0)
-  let perm = permutation(train.n, orderRng)
-  for (let step = 0; step < total; step++) {
-    if (hooks.paused?.()) {
+  // The loop's whole state at a step boundary, no step in flight (the caller drained the pipeline).
+  const snapshot = async (perm: Uint32Array): Promise<TrainSnapshot> => ({
+    version: SNAPSHOT_VERSION,
+    step: done,
+    totalSteps: total,
+    weights: await modelWeights(model),
+    batchesTracked: model.batchesTracked,
+    momentum: await sgd.exportBuffers(nameOf),
+    rng: { order: orderRng.state(), augment: augRng.state(), attack: attackRng.state() },
+    permutation: perm.slice(),
+    lossSum,
+    lossCount,
+    lr,
+    wallMs,
+    history: structuredClone(history),
+  })
+  const interval = opts.snapshotIntervalMs ?? SNAPSHOT_INTERVAL_MS
+  let lastSnapshotAt = performance.now()
+  let evaluated = false // an evaluation since the last snapshot
+
+  if (!from) await runEval(0)
+  // A snapshot is taken before an epoch's order is drawn, so its permutation is the current one.
+  let perm = from ? from.permutation.slice() : permutation(train.n, orderRng)
+  for (let step = from?.step ?? 0; step < total; step++) {
+    const pausing = hooks.paused?.() ?? false
+    const due = hooks.onSnapshot && step > (from?.step ?? 0) && (pausing || evaluated || performance.now() - lastSnapshotAt >= interval)
+    if (pausing || due) {
       const diverged = take(await pipeline.drain())
       if (diverged) return end('diverged', diverged, done)
+    }
+    if (due) {
+      await hooks.onSnapshot!(await snapshot(perm))
+      lastSnapshotAt = performance.now()
+      evaluated = false
     }
     await hooks.gate?.()
     if (hooks.shouldStop?.()) return finish('stopped', 'stopped by the user')
@@ -151,6 +204,7 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
       const late = take(await pipeline.drain())
       if (late) return end('diverged', late, done)
       await runEval(step + 1)
+      evaluated = true
     }
   }
   return end('done', null, total)

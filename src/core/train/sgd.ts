@@ -9,6 +9,13 @@ import * as tf from '@tensorflow/tfjs-core'
  * is 1; outputs [new buf, new p], or none where it wrote p and buf in place (WebGPU:
  * src/core/backend/webgpu/sgd.ts).
  */
+/** A tensor's values on the host: plain data that survives structured cloning (IndexedDB, postMessage). */
+export interface HostArray {
+  name: string
+  shape: number[]
+  data: Float32Array
+}
+
 export const SGD_MOMENTUM_KERNEL = 'AdvtuneSgdMomentum'
 
 export class Sgd {
@@ -59,6 +66,32 @@ export class Sgd {
         p.assign(tf.sub(p, tf.mul(update, rate)))
       }
     })
+  }
+
+  /**
+   * The momentum buffers (none before the first step), for a resumable snapshot; `nameOf` names
+   * each parameter as the snapshot should (tfjs's own variable names differ from model to model).
+   */
+  async exportBuffers(nameOf: (p: tf.Variable) => string): Promise<HostArray[]> {
+    const out: HostArray[] = []
+    for (const p of this.params) {
+      const b = this.buffers.get(p.name)
+      if (b) out.push({ name: nameOf(p), shape: [...b.shape], data: new Float32Array((await b.data()) as Float32Array) })
+    }
+    return out
+  }
+
+  /** Replaces the momentum buffers with saved ones (exportBuffers of the same parameters, named alike). */
+  importBuffers(saved: readonly HostArray[], nameOf: (p: tf.Variable) => string): void {
+    if (saved.length !== 0 && saved.length !== this.params.length) throw new Error(`the snapshot has ${saved.length} momentum buffers, the model ${this.params.length} parameters`)
+    const byName = new Map(saved.map((b) => [b.name, b]))
+    this.dispose()
+    if (saved.length === 0) return
+    for (const p of this.params) {
+      const b = byName.get(nameOf(p))
+      if (!b || b.shape.join('x') !== p.shape.join('x')) throw new Error(`the snapshot has no momentum buffer of shape [${p.shape}] for ${nameOf(p)}`)
+      this.buffers.set(p.name, tf.tidy(() => tf.variable(tf.tensor(b.data, b.shape, 'float32'), false)))
+    }
   }
 
   dispose(): void {
