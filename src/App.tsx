@@ -1,19 +1,19 @@
 // Page layout: header; left the LR schedule, the ε curve, Start, the schedule comparison and
 // the configuration; right the live run, charts, adversarial previews, runs and comparison.
 
-import { Charts } from './ui/Charts'
-import { CompareSchedules } from './ui/CompareSchedules'
-import { CompareTable } from './ui/CompareTable'
-import { ConfigPanel } from './ui/ConfigPanel'
-import { EpsCurveEditor } from './ui/EpsCurveEditor'
-import { Header } from './ui/Header'
-import { LiveStatus } from './ui/LiveStatus'
-import { Notices } from './ui/Notices'
-import { PanelBoundary } from './ui/PanelBoundary'
-import { Previews } from './ui/Previews'
-import { RunControls } from './ui/RunControls'
-import { RunList } from './ui/RunList'
-import { ScheduleEditor } from './ui/ScheduleEditor'
+import { Charts } from './ui/charts/Charts'
+import { CompareSchedules } from './ui/config/CompareSchedules'
+import { CompareTable } from './ui/runs/CompareTable'
+import { ConfigPanel } from './ui/config/ConfigPanel'
+import { EpsCurveEditor } from './ui/schedule/EpsCurveEditor'
+import { Header } from './ui/header/Header'
+import { LiveStatus } from './ui/runs/LiveStatus'
+import { Notices } from './ui/header/Notices'
+import { PanelBoundary } from './ui/shared/PanelBoundary'
+import { Previews } from './ui/previews/Previews'
+import { RunControls } from './ui/config/RunControls'
+import { RunList } from './ui/runs/RunList'
+import { ScheduleEditor } from './ui/schedule/ScheduleEditor'
 
 export function App() {
   return (

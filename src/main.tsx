@@ -7,7 +7,7 @@ import { App } from './App'
 import { createAppStore } from './store'
 import { indexedDbRunStorage } from './store/idb'
 import { memoryRunStorage } from './store/persistence'
-import { StoreProvider } from './ui/StoreContext'
+import { StoreProvider } from './ui/shared/StoreContext'
 import { connectWorker, forcedBackend, spawnTrainingWorker, threadsParam } from './worker/client'
 import './ui/styles.css'
 

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/core/config'
 import { DEFAULT_SCHEDULE } from '../../src/core/schedule'
 import { createRun } from '../../src/store/runs'
-import { accuracySeries, downsample, mergeSeries, stepSeries } from '../../src/ui/chartData'
-import { fmtDuration, fmtLr } from '../../src/ui/format'
-import { linfDistance, perturbationRgba, rgbToRgba } from '../../src/ui/pixels'
+import { accuracySeries, downsample, mergeSeries, stepSeries } from '../../src/ui/charts/chartData'
+import { fmtDuration, fmtLr } from '../../src/ui/shared/format'
+import { linfDistance, perturbationRgba, rgbToRgba } from '../../src/ui/previews/pixels'
 import { evalPoint } from '../store/helpers'
 
 const mk = (id: string) => createRun({ id, number: 1, color: '#000', now: 0, config: DEFAULT_CONFIG, schedule: DEFAULT_SCHEDULE, base: { model: 'resnet20', source: '' } })

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { PRESETS, lrAt, lrMultiplier, progressAt } from '../../src/core/schedule'
-import { hitPoint, insidePlot, ticksWithin, pathD, sampleCurve, toModel, toPx, type Frame } from '../../src/ui/geometry'
+import { hitPoint, insidePlot, ticksWithin, pathD, sampleCurve, toModel, toPx, type Frame } from '../../src/ui/schedule/geometry'
 
 const f: Frame = { width: 500, height: 240, left: 50, right: 10, top: 10, bottom: 30 }
 

@@ -6,7 +6,7 @@ import { memo, useMemo } from 'react'
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { EvalPoint } from '../../core/train/types'
 import type { Run, XAxisUnit } from '../../store/types'
-import { accKey, accuracySeries, mergeSeries, xAxisEnd } from '../chartData'
+import { accKey, accuracySeries, mergeSeries, xAxisEnd } from './chartData'
 import { axisProps, tooltipProps } from './chartStyle'
 import { domainTicks } from './ticks'
 

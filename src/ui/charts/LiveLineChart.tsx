@@ -3,8 +3,8 @@
 // like the recharts charts beside it (dashed grid, 11 px muted ticks) and has a hover readout.
 
 import { useMemo, useRef, useState, type PointerEvent } from 'react'
-import type { Row, Series } from '../chartData'
-import { useWidth } from '../useWidth'
+import type { Row, Series } from './chartData'
+import { useWidth } from '../shared/useWidth'
 import { linePath, linearScale, nearestIndex, stepBeforePath, yExtent } from './paths'
 import { domainTicks, niceTicks } from './ticks'
 

@@ -4,8 +4,8 @@
 
 import { memo, useMemo } from 'react'
 import type { Run, XAxisUnit } from '../../store/types'
-import { mergeSeries, stepSeries, xAxisEnd, type Series, type StepMetric } from '../chartData'
-import { fmtLr } from '../format'
+import { mergeSeries, stepSeries, xAxisEnd, type Series, type StepMetric } from './chartData'
+import { fmtLr } from '../shared/format'
 import { LiveLineChart, type LiveSeries } from './LiveLineChart'
 
 interface Props {

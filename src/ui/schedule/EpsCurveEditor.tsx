@@ -1,11 +1,11 @@
 // The training attack's ε over training: the curve editor in ε/255, from 0 to the configured ε
 // (ε_max, the curve's y = 1). The PGD step size follows ε in proportion (core/train/finetune.ts).
 
-import { totalSteps } from '../core/config'
-import { EPS_PRESETS } from '../core/schedule'
+import { totalSteps } from '../../core/config'
+import { EPS_PRESETS } from '../../core/schedule'
 import { CurveEditor, type CurveAxis } from './CurveEditor'
 import { PresetBar } from './PresetBar'
-import { useActions, useApp } from './StoreContext'
+import { useActions, useApp } from '../shared/StoreContext'
 
 const fmtEps = (v: number) => String(Number(v.toFixed(2)))
 

@@ -1,6 +1,6 @@
 // Progress of whatever the worker is loading (backend, data, weights).
 
-import { useApp } from './StoreContext'
+import { useApp } from '../shared/StoreContext'
 
 export function LoadingBar() {
   const loading = useApp((s) => s.loading)

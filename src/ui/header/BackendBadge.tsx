@@ -1,6 +1,6 @@
 // Which compute backend trains: WebGPU, or the fallback and why; or that the worker stopped.
 
-import { useApp } from './StoreContext'
+import { useApp } from '../shared/StoreContext'
 
 const NAMES = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM (CPU)', cpu: 'CPU (plain JS)' } as const
 

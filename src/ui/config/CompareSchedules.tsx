@@ -3,9 +3,9 @@
 // charts and the comparison table.
 
 import { useState } from 'react'
-import { PRESET_NAMES, PRESETS, type PresetName } from '../core/schedule'
-import { runBlockers } from '../store'
-import { useActions, useAppShallow } from './StoreContext'
+import { PRESET_NAMES, PRESETS, type PresetName } from '../../core/schedule'
+import { runBlockers } from '../../store'
+import { useActions, useAppShallow } from '../shared/StoreContext'
 
 export function CompareSchedules() {
   const a = useActions()

@@ -1,7 +1,7 @@
 // Start (or queue) a run with the current config and curves, and share them as a link.
 
-import { startBlockers } from '../store'
-import { useActions, useApp, useAppShallow } from './StoreContext'
+import { startBlockers } from '../../store'
+import { useActions, useApp, useAppShallow } from '../shared/StoreContext'
 
 export function RunControls() {
   const a = useActions()

@@ -2,7 +2,7 @@
 // tells them (navigator.storage.estimate), and the weights and snapshots of the runs listed.
 
 import { useEffect, useState } from 'react'
-import { useApp } from './StoreContext'
+import { useApp } from '../shared/StoreContext'
 
 export const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`)
 

@@ -1,7 +1,7 @@
 // Pure geometry of the schedule plots: schedule coordinates (t, y) ⇄ SVG pixels, axis ticks,
 // and the curve path drawn by sampling lrMultiplier (the trainer's own function).
 
-import { lrMultiplier, type ControlPoint, type Schedule } from '../core/schedule'
+import { lrMultiplier, type ControlPoint, type Schedule } from '../../core/schedule'
 
 export interface Frame {
   width: number

@@ -2,8 +2,8 @@
 // predictions before fine-tuning and now. Clicking attacks it again with the current model.
 
 import { useMemo } from 'react'
-import { CIFAR10_CLASSES } from '../core/config'
-import type { AdvExample } from '../core/train/types'
+import { CIFAR10_CLASSES } from '../../core/config'
+import type { AdvExample } from '../../core/train/types'
 import { PixelCanvas } from './PixelCanvas'
 import { linfDistance, perturbationRgba, rgbToRgba } from './pixels'
 

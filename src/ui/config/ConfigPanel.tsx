@@ -1,12 +1,12 @@
 // Every RunConfig field, with units (eps and step sizes in 1/255). Problems from configProblems
 // and scheduleProblems are listed under the form; Start stays disabled until they are fixed.
 
-import { EVAL_ATTACK_KINDS, EVAL_ATTACKS, evalKindPatch, evalRandomStart, TRAIN_ATTACK_KINDS, TRAIN_ATTACKS, type EvalAttackKind, type TrainAttackKind } from '../core/attacks/kinds'
-import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../core/config'
-import { scheduleProblems } from '../core/schedule'
+import { EVAL_ATTACK_KINDS, EVAL_ATTACKS, evalKindPatch, evalRandomStart, TRAIN_ATTACK_KINDS, TRAIN_ATTACKS, type EvalAttackKind, type TrainAttackKind } from '../../core/attacks/kinds'
+import { configProblems, stepsPerEpoch, totalSteps, type RunConfig } from '../../core/config'
+import { scheduleProblems } from '../../core/schedule'
 import { CheckField, NumberField, SelectField } from './fields'
-import { fmtInt } from './format'
-import { useActions, useApp } from './StoreContext'
+import { fmtInt } from '../shared/format'
+import { useActions, useApp } from '../shared/StoreContext'
 
 const menu = <K extends string>(kinds: readonly K[], info: Record<K, { menu: string }>) => kinds.map((k) => [k, info[k].menu] as const)
 const TRAIN_MENU = menu(TRAIN_ATTACK_KINDS, TRAIN_ATTACKS)

@@ -2,7 +2,7 @@
 // is not full ε throughout (the same sampled curves as the editors, each as a fraction of its max).
 
 import { useMemo } from 'react'
-import type { ControlPoint } from '../core/schedule'
+import type { ControlPoint } from '../../core/schedule'
 import { pathD, sampleCurve, type Frame } from './geometry'
 
 const F: Frame = { width: 84, height: 28, left: 2, right: 2, top: 3, bottom: 3 }

@@ -3,8 +3,8 @@
 // the browser's runs. Wrong files get a message (Notices); nothing else changes.
 
 import { useRef } from 'react'
-import type { Actions } from '../store/state'
-import { useActions } from './StoreContext'
+import type { Actions } from '../../store/state'
+import { useActions } from '../shared/StoreContext'
 
 /** Picks the history (.json) and the optional weights (.safetensors) out of chosen or dropped files. */
 export async function importHistoryFiles(a: Pick<Actions, 'importHistory' | 'notify'>, files: readonly File[]): Promise<void> {

@@ -1,13 +1,13 @@
 // Progress of the focused run: step/epoch, images/s, ETA, current LR and ε; pause, resume, stop.
 
-import { focusedRun } from '../store'
-import { finalEval } from '../store/compare'
-import { pct } from '../store/describe'
-import { etaSeconds } from '../store/runs'
-import { isActive } from '../store/types'
-import { fmtDuration, fmtEpoch, fmtInt, fmtLr } from './format'
+import { focusedRun } from '../../store'
+import { finalEval } from '../../store/compare'
+import { pct } from '../../store/describe'
+import { etaSeconds } from '../../store/runs'
+import { isActive } from '../../store/types'
+import { fmtDuration, fmtEpoch, fmtInt, fmtLr } from '../shared/format'
 import { StatusPill } from './StatusPill'
-import { useActions, useApp } from './StoreContext'
+import { useActions, useApp } from '../shared/StoreContext'
 
 export function LiveStatus() {
   const a = useActions()

@@ -3,12 +3,12 @@
 // epoch axis.
 
 import { useDeferredValue } from 'react'
-import { currentBaseline } from '../store'
-import type { Run } from '../store/types'
-import { AccuracyChart } from './charts/AccuracyChart'
-import { StepChart } from './charts/StepChart'
-import { useActions, useApp, useAppShallow } from './StoreContext'
-import { useThrottled } from './useThrottled'
+import { currentBaseline } from '../../store'
+import type { Run } from '../../store/types'
+import { AccuracyChart } from './AccuracyChart'
+import { StepChart } from './StepChart'
+import { useActions, useApp, useAppShallow } from '../shared/StoreContext'
+import { useThrottled } from '../shared/useThrottled'
 
 export function Charts() {
   const a = useActions()

@@ -4,7 +4,7 @@
 import { createContext, useContext, type ReactNode } from 'react'
 import { useStore } from 'zustand'
 import { useShallow } from 'zustand/react/shallow'
-import type { AppState, AppStore } from '../store'
+import type { AppState, AppStore } from '../../store'
 
 const StoreContext = createContext<AppStore | null>(null)
 

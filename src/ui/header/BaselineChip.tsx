@@ -1,8 +1,8 @@
 // The base model's clean and robust accuracy on the evaluation subset: every run starts here.
 
-import { currentBaseline } from '../store'
-import { evalAttackLabel, pct } from '../store/describe'
-import { useApp } from './StoreContext'
+import { currentBaseline } from '../../store'
+import { evalAttackLabel, pct } from '../../store/describe'
+import { useApp } from '../shared/StoreContext'
 
 export function BaselineChip() {
   const entry = useApp(currentBaseline)

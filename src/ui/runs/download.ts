@@ -2,12 +2,12 @@
 // format (model.json + weights shard), and the history as JSON or CSV. Runs on the main thread
 // without tfjs: the tfjs files are written by core/export/tfjs-format.ts.
 
-import { parseSafetensors } from '../core/checkpoint/safetensors'
-import { toTfjsFormat } from '../core/export/tfjs-format'
-import { finalEval } from '../store/compare'
-import { historyCsv, historyJson, runFileStem } from '../store/exports'
-import { runScript } from '../store/scriptExport'
-import type { Run } from '../store/types'
+import { parseSafetensors } from '../../core/checkpoint/safetensors'
+import { toTfjsFormat } from '../../core/export/tfjs-format'
+import { finalEval } from '../../store/compare'
+import { historyCsv, historyJson, runFileStem } from '../../store/exports'
+import { runScript } from '../../store/scriptExport'
+import type { Run } from '../../store/types'
 
 export const APP_VERSION = '0.1.0'
 

@@ -2,11 +2,11 @@
 // history as JSON / CSV) and deletion.
 
 import { useEffect, useState } from 'react'
-import { errorText } from '../store/persistence'
-import { strongEvalBlocker } from '../store/strongEval'
-import { isFinished, type Run } from '../store/types'
+import { errorText } from '../../store/persistence'
+import { strongEvalBlocker } from '../../store/strongEval'
+import { isFinished, type Run } from '../../store/types'
 import { downloadRun, type DownloadKind } from './download'
-import { useActions, useApp } from './StoreContext'
+import { useActions, useApp } from '../shared/StoreContext'
 
 export function RunActions({ run }: { run: Run }) {
   const a = useActions()

@@ -5,13 +5,13 @@
 // t=1 and at least two points, so the editor can only produce curves the trainer accepts.
 
 import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from 'react'
-import { curveAt, progressAt, type ControlPoint } from '../core/schedule'
-import { canRemove, insertPoint, movePoint, nudgePoint, removePoint } from '../store/scheduleEdits'
-import { fmtEpoch } from './format'
+import { curveAt, progressAt, type ControlPoint } from '../../core/schedule'
+import { canRemove, insertPoint, movePoint, nudgePoint, removePoint } from '../../store/scheduleEdits'
+import { fmtEpoch } from '../shared/format'
 import { insidePlot, pathD, sampleCurve, toModel, toPx, type Frame, type Px } from './geometry'
 import { ScheduleAxes } from './ScheduleAxes'
-import { useActions } from './StoreContext'
-import { useWidth } from './useWidth'
+import { useActions } from '../shared/StoreContext'
+import { useWidth } from '../shared/useWidth'
 
 /** The y axis in real units: y = 1 of the curve is `max` (the peak LR, ε_max). */
 export interface CurveAxis {

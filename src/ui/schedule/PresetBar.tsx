@@ -1,7 +1,7 @@
 // Preset curves (schedule.ts's PRESETS for the LR, EPS_PRESETS for ε); the one matching the
 // curve is highlighted.
 
-import type { ControlPoint } from '../core/schedule'
+import type { ControlPoint } from '../../core/schedule'
 
 const same = (a: readonly ControlPoint[], b: readonly ControlPoint[]) => a.length === b.length && a.every((p, i) => p.t === b[i].t && p.y === b[i].y)
 

@@ -1,14 +1,14 @@
 // Every run: select it for the charts and the comparison, rename it, see its status and
 // progress, show its previews, download or delete it.
 
-import { finalEval } from '../store/compare'
-import { epsCurveLabel, pct, trainAttackLabel } from '../store/describe'
-import type { Run } from '../store/types'
+import { finalEval } from '../../store/compare'
+import { epsCurveLabel, pct, trainAttackLabel } from '../../store/describe'
+import type { Run } from '../../store/types'
 import { ImportHistoryButton } from './ImportHistory'
 import { RunActions } from './RunActions'
 import { StatusPill } from './StatusPill'
 import { formatBytes, StorageUse } from './StorageUse'
-import { useActions, useApp, useAppShallow } from './StoreContext'
+import { useActions, useApp, useAppShallow } from '../shared/StoreContext'
 
 function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focused: boolean }) {
   const a = useActions()

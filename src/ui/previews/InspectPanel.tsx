@@ -1,8 +1,8 @@
 // The on-demand attack of one clicked image with the model in use right now.
 
-import { evalAttackLabel } from '../store/describe'
+import { evalAttackLabel } from '../../store/describe'
 import { ExampleImages, Prediction } from './ExampleCard'
-import { useActions, useApp } from './StoreContext'
+import { useActions, useApp } from '../shared/StoreContext'
 
 export function InspectPanel() {
   const a = useActions()

@@ -1,11 +1,11 @@
 // Adversarial previews of the focused run (refreshed at every evaluation), or of the base model
 // before any run; plus the result of attacking a clicked image on demand.
 
-import { currentBaseline, focusedRun } from '../store'
-import { evalAttackLabel } from '../store/describe'
+import { currentBaseline, focusedRun } from '../../store'
+import { evalAttackLabel } from '../../store/describe'
 import { ExampleCard } from './ExampleCard'
 import { InspectPanel } from './InspectPanel'
-import { useActions, useApp } from './StoreContext'
+import { useActions, useApp } from '../shared/StoreContext'
 
 export function Previews() {
   const a = useActions()

@@ -1,7 +1,7 @@
 // Messages for the user (storage full, worker errors, share link applied), and a banner when the
 // training worker has stopped.
 
-import { useApp, useActions } from './StoreContext'
+import { useApp, useActions } from '../shared/StoreContext'
 
 export function Notices() {
   const a = useActions()

@@ -1,6 +1,6 @@
 // A run's status as a coloured label.
 
-import type { RunStatus } from '../store/types'
+import type { RunStatus } from '../../store/types'
 
 const TEXT: Record<RunStatus, string> = {
   queued: 'queued', starting: 'starting…', running: 'running', paused: 'paused', done: 'done', stopped: 'stopped', diverged: 'diverged', interrupted: 'interrupted', error: 'error',

@@ -4,10 +4,10 @@
 // file's message shows under the header (Notices); the model and the runs stay as they were.
 
 import { useRef } from 'react'
-import { MODEL_NAMES, type ModelInit, type ModelName } from '../core/config'
-import { fmtInt } from './format'
-import { useActions, useApp } from './StoreContext'
-import { importHistoryFiles } from './ImportHistory'
+import { MODEL_NAMES, type ModelInit, type ModelName } from '../../core/config'
+import { fmtInt } from '../shared/format'
+import { useActions, useApp } from '../shared/StoreContext'
+import { importHistoryFiles } from '../runs/ImportHistory'
 import { useFileDrop } from './useFileDrop'
 
 const LABELS: Record<ModelName, string> = { resnet20: 'ResNet-20', resnet32: 'ResNet-32', resnet44: 'ResNet-44', resnet56: 'ResNet-56' }
@@ -27,7 +27,7 @@ export function ModelPicker() {
     if (blockedBy) return a.notify('warning', `Cannot import ${file.name} now: ${blockedBy}.`)
     a.importCheckpoint(file.name, await file.arrayBuffer())
   }
-  // A dropped .json is a run's history (ImportHistory.tsx), anything else a checkpoint.
+  // A dropped .json is a run's history (runs/ImportHistory.tsx), anything else a checkpoint.
   const dragging = useFileDrop((f) => void (/\.json$/i.test(f.name) ? importHistoryFiles(a, [f]) : importFile(f)))
   // Option values: 'resnet20' (pretrained), 'random:resnet20' (from scratch), 'imported'.
   const value = init === 'random' && base ? `random:${arch}` : base?.imported ? 'imported' : (base?.model ?? '')

@@ -1,8 +1,8 @@
 // Chart series from run records: one row per x value with a column per (run, metric), so
 // recharts draws all runs on one shared axis and its tooltip lists every run at that x.
 
-import { chartEvals } from '../store/exports'
-import type { Run, StepSample, XAxisUnit } from '../store/types'
+import { chartEvals } from '../../store/exports'
+import type { Run, StepSample, XAxisUnit } from '../../store/types'
 
 export type Row = { x: number } & Record<string, number | null>
 export interface Series {

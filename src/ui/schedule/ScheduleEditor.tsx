@@ -1,11 +1,11 @@
 // The learning-rate schedule: the curve editor with the LR in real units (peak LR × curve).
 
-import { totalSteps } from '../core/config'
-import { PRESETS } from '../core/schedule'
+import { totalSteps } from '../../core/config'
+import { PRESETS } from '../../core/schedule'
 import { CurveEditor, type CurveAxis } from './CurveEditor'
-import { fmtLr } from './format'
+import { fmtLr } from '../shared/format'
 import { PresetBar } from './PresetBar'
-import { useActions, useApp } from './StoreContext'
+import { useActions, useApp } from '../shared/StoreContext'
 
 export function ScheduleEditor() {
   const a = useActions()

@@ -2,14 +2,14 @@
 // APGD-CE robust accuracy where it was measured, change from the start, wall time, LR and ε
 // curves, per-class robust accuracy; the winner (best robust accuracy, ties by clean) highlighted.
 
-import { CIFAR10_CLASSES } from '../core/config'
-import { comparabilityWarning, finalEval, winnerId } from '../store/compare'
-import { evalAttackLabel, pct, trainingLabel } from '../store/describe'
-import type { EvalJob, Run } from '../store/types'
-import { chartEvals } from '../store/exports'
-import { fmtDuration } from './format'
-import { ScheduleThumb } from './ScheduleThumb'
-import { useApp, useAppShallow } from './StoreContext'
+import { CIFAR10_CLASSES } from '../../core/config'
+import { comparabilityWarning, finalEval, winnerId } from '../../store/compare'
+import { evalAttackLabel, pct, trainingLabel } from '../../store/describe'
+import type { EvalJob, Run } from '../../store/types'
+import { chartEvals } from '../../store/exports'
+import { fmtDuration } from '../shared/format'
+import { ScheduleThumb } from '../schedule/ScheduleThumb'
+import { useApp, useAppShallow } from '../shared/StoreContext'
 import type { CSSProperties } from 'react'
 
 const delta = (now: number, before: number | undefined) => (before === undefined ? '' : `${now >= before ? '+' : '−'}${pct(Math.abs(now - before))}`)
