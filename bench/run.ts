@@ -71,7 +71,16 @@ function child(cmd: string, args: string[], tag: string, env: Record<string, str
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T
 const failed = (id: string, env: BackendRun['env'], plan: WorkloadPlan, e: unknown): BackendRun => ({
-  id, env, backend: '', threads: null, plan, timings: [], memory: null, lastLoss: null, versions: {}, error: e instanceof Error ? e.message : String(e),
+  id,
+  env,
+  backend: '',
+  threads: null,
+  plan,
+  timings: [],
+  memory: null,
+  lastLoss: null,
+  versions: {},
+  error: e instanceof Error ? e.message : String(e),
 })
 
 async function nodeWasm(): Promise<BackendRun> {
@@ -88,7 +97,23 @@ async function torch(batches: number[]): Promise<BackendRun[]> {
   for (const threads of [...new Set([1, nproc])]) {
     const out = join(OUT_DIR, `torch-${threads}t.json`)
     log(`== PyTorch CPU, ${threads} thread(s), batches ${batches.join(', ')}`)
-    const args = ['bench/node/torch_bench.py', '--weights', WEIGHTS, '--data', TEST_BIN, '--threads', String(threads), '--batches', batches.join(','), '--warmup', '1', '--reps', quick ? '3' : '7', '--out', out]
+    const args = [
+      'bench/node/torch_bench.py',
+      '--weights',
+      WEIGHTS,
+      '--data',
+      TEST_BIN,
+      '--threads',
+      String(threads),
+      '--batches',
+      batches.join(','),
+      '--warmup',
+      '1',
+      '--reps',
+      quick ? '3' : '7',
+      '--out',
+      out,
+    ]
     try {
       await child(PYTHON, args, 'torch_bench.py', torchEnv)
       runs.push(...readJson<BackendRun[]>(out))
@@ -107,7 +132,15 @@ async function chromiumRuns(): Promise<BackendRun[]> {
     for (const b of backends) {
       const plan = planFor(b)
       log(`== Chromium ${b}, batch ${plan.batch}`)
-      const params = { task: 'bench', backend: b, batch: plan.batch, warmup: plan.warmup, reps: plan.reps, workloads: plan.workloads.join(','), ...(plan.repsFor?.pgd20 ? { repsPgd20: plan.repsFor.pgd20 } : {}) }
+      const params = {
+        task: 'bench',
+        backend: b,
+        batch: plan.batch,
+        warmup: plan.warmup,
+        reps: plan.reps,
+        workloads: plan.workloads.join(','),
+        ...(plan.repsFor?.pgd20 ? { repsPgd20: plan.repsFor.pgd20 } : {}),
+      }
       try {
         runs.push(await runBenchPage<BackendRun>(browser, served, params, { timeoutMs: 40 * 60_000, log, tag: b }))
       } catch (e) {
@@ -187,11 +220,28 @@ async function main() {
 
   machine.loadavgEnd = loadavg()
   const rs = ratios(runs, nproc)
-  const results = { date: started.toISOString(), mode: quick ? 'quick' : 'full', wallMs: Date.now() - started.getTime(), machine, versions: versions(), plans: { cpu: cpuPlan, ...slowPlans, soak }, torchEnv, runs, ratios: rs, profile: prof, memory: soakResult, app, appOneThread, errors }
+  const results = {
+    date: started.toISOString(),
+    mode: quick ? 'quick' : 'full',
+    wallMs: Date.now() - started.getTime(),
+    machine,
+    versions: versions(),
+    plans: { cpu: cpuPlan, ...slowPlans, soak },
+    torchEnv,
+    runs,
+    ratios: rs,
+    profile: prof,
+    memory: soakResult,
+    app,
+    appOneThread,
+    errors,
+  }
   const out = join(OUT_DIR, 'results.json')
   writeFileSync(out, JSON.stringify(results, null, 2))
 
-  console.log(`\nimages/s, median [slowest–fastest run], and × PyTorch CPU (same batch and threads); load ${machine.loadavgStart.map((l) => l.toFixed(1)).join('/')} → ${machine.loadavgEnd.map((l) => l.toFixed(1)).join('/')}`)
+  console.log(
+    `\nimages/s, median [slowest–fastest run], and × PyTorch CPU (same batch and threads); load ${machine.loadavgStart.map((l) => l.toFixed(1)).join('/')} → ${machine.loadavgEnd.map((l) => l.toFixed(1)).join('/')}`,
+  )
   console.log(speedTable(runs, rs))
   console.log('\nadvtune ÷ PyTorch CPU, same batch and threads:\n' + ratioTable(rs))
   console.log('\n' + memoryTable(runs))
@@ -204,14 +254,22 @@ async function main() {
     const r = soakResult as { steps: number; batch: number; samples: { step: number; memory: { numTensors: number; numBytes: number; wasmHeapBytes?: number } }[] }
     const [f, l] = [r.samples[0], r.samples.at(-1)!]
     const mib = (n?: number) => (n == null ? '-' : `${(n / 2 ** 20).toFixed(1)} MiB`)
-    console.log(`\nmemory over ${r.steps} PGD-7 steps (Node WASM, batch ${r.batch}): tensors ${f.memory.numTensors} → ${l.memory.numTensors}, tensor bytes ${mib(f.memory.numBytes)} → ${mib(l.memory.numBytes)}, WASM heap ${mib(f.memory.wasmHeapBytes)} → ${mib(l.memory.wasmHeapBytes)} (max ${Math.max(...r.samples.map((x) => x.memory.numTensors))} tensors)`)
+    console.log(
+      `\nmemory over ${r.steps} PGD-7 steps (Node WASM, batch ${r.batch}): tensors ${f.memory.numTensors} → ${l.memory.numTensors}, tensor bytes ${mib(f.memory.numBytes)} → ${mib(l.memory.numBytes)}, WASM heap ${mib(f.memory.wasmHeapBytes)} → ${mib(l.memory.wasmHeapBytes)} (max ${Math.max(...r.samples.map((x) => x.memory.numTensors))} tensors)`,
+    )
   }
   for (const am of [app, appOneThread] as (AppMetrics | null)[]) {
     if (!am) continue
     const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`
-    console.log(`\napp${am.search ? ` ${am.search}` : ''} (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; page JS transferred before the baseline ${kb(am.pageJsTransferBytes)}`)
-    console.log(`  start-up: backend ready ${am.startup.backendReadyMs.toFixed(0)} ms, model ready ${am.startup.modelReadyMs.toFixed(0)} ms, baseline ${am.startup.baselineMs.toFixed(0)} ms after navigation`)
-    console.log(`  training (${am.training.steps} steps in ${(am.training.windowMs / 1000).toFixed(0)} s): longest main-thread task ${am.training.longestTaskMs.toFixed(0)} ms (${am.training.longTasks} over 50 ms), ${am.training.fps.toFixed(1)} frames/s, worst frame gap ${am.training.worstFrameGapMs.toFixed(0)} ms; idle: ${am.idle.fps.toFixed(1)} frames/s`)
+    console.log(
+      `\napp${am.search ? ` ${am.search}` : ''} (${am.backend}: ${am.adapter}): JS shipped ${kb(am.shipped.jsBytes)} (${kb(am.shipped.jsGzipBytes)} gzip) in ${am.shipped.js.length} files, WASM ${kb(am.shipped.wasmBytes)}; page JS transferred before the baseline ${kb(am.pageJsTransferBytes)}`,
+    )
+    console.log(
+      `  start-up: backend ready ${am.startup.backendReadyMs.toFixed(0)} ms, model ready ${am.startup.modelReadyMs.toFixed(0)} ms, baseline ${am.startup.baselineMs.toFixed(0)} ms after navigation`,
+    )
+    console.log(
+      `  training (${am.training.steps} steps in ${(am.training.windowMs / 1000).toFixed(0)} s): longest main-thread task ${am.training.longestTaskMs.toFixed(0)} ms (${am.training.longTasks} over 50 ms), ${am.training.fps.toFixed(1)} frames/s, worst frame gap ${am.training.worstFrameGapMs.toFixed(0)} ms; idle: ${am.idle.fps.toFixed(1)} frames/s`,
+    )
     const worst = [...am.training.tasks].sort((x, y) => y.durationMs - x.durationMs).slice(0, 6)
     if (worst.length) console.log(`  longest tasks (store updates inside): ${worst.map((t) => `${t.durationMs.toFixed(0)} ms [${t.updates.join('+') || '-'}]`).join(', ')}`)
   }

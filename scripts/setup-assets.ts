@@ -56,7 +56,10 @@ async function main(): Promise<number> {
       await what()
     } catch (e) {
       if (e instanceof SetupError) failures.push(e)
-      else failures.push(new SetupError(`unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : errorText(e)}`, 'this is a bug in scripts/setup-assets.ts; please report it with the output above'))
+      else
+        failures.push(
+          new SetupError(`unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : errorText(e)}`, 'this is a bug in scripts/setup-assets.ts; please report it with the output above'),
+        )
     }
   }
   if (args.only !== 'cifar') {

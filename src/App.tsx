@@ -49,8 +49,8 @@ export function App() {
         </div>
       </main>
       <footer className="app-footer">
-        Pretrained ResNets: Yerlan Idelbayev, <em>pytorch_resnet_cifar10</em> (BSD-2-Clause). Data: CIFAR-10, Krizhevsky 2009. Training runs in a Web Worker with TensorFlow.js;
-        everything stays in this browser.
+        Pretrained ResNets: Yerlan Idelbayev, <em>pytorch_resnet_cifar10</em> (BSD-2-Clause). Data: CIFAR-10, Krizhevsky 2009. Training runs in a Web Worker with TensorFlow.js; everything stays in
+        this browser.
       </footer>
     </div>
   )

@@ -74,7 +74,9 @@ async function main() {
   const setupMs = performance.now() - t0
   const stockOnly = Boolean(a['stock-kernels'])
   if (!stockOnly) registerWebGpuTrainingKernels()
-  log(`kernels: ${stockOnly ? "tfjs's own" : "the app's (chunked weight gradient, fused SGD, attack and BatchNorm kernels)"}; submit every ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')} dispatches`)
+  log(
+    `kernels: ${stockOnly ? "tfjs's own" : "the app's (chunked weight gradient, fused SGD, attack and BatchNorm kernels)"}; submit every ${tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')} dispatches`,
+  )
   const r = await runWorkloads(model, set, plan, { log })
   const ab = list(a, 'ab', []) as WorkloadName[]
   let stockKernels: Timing[] | undefined
@@ -181,7 +183,9 @@ async function check(weights: string, data: string, batch: number, out: string, 
     [
       `the app's loop: ${engine.pipeline.overlapped} of 5 steps overlapped, losses ${engine.pipeline.losses.map((l) => l.toFixed(5)).join(', ')}, ` +
         `NaN batch stopped it at step ${engine.pipeline.divergedAt === null ? 'none' : engine.pipeline.divergedAt + 1}, weights vs one by one max |Δ| ${engine.pipeline.weightsMaxAbsDiff.toExponential(2)}`,
-      engine.pipeline.overlapped === 4 && engine.pipeline.divergedAt === 3 && engine.pipeline.weightsMaxAbsDiff === 0 &&
+      engine.pipeline.overlapped === 4 &&
+        engine.pipeline.divergedAt === 3 &&
+        engine.pipeline.weightsMaxAbsDiff === 0 &&
         engine.pipeline.batchesTracked[0] === engine.pipeline.batchesTracked[1] &&
         engine.pipeline.losses.every((l, k) => Math.abs(l - engine.cpuCleanLosses[k]) < 1e-3 * Math.max(1, Math.abs(engine.cpuCleanLosses[k]))),
     ],

@@ -165,10 +165,14 @@ export async function measureApp(opts: { windowMs: number; log: (s: string) => v
     log('waiting for the baseline evaluation…')
     await Promise.race([
       pageError,
-      page.waitForFunction(() => {
-        const m = (window as unknown as { __probe: Probe }).__probe.marks
-        return m.baseline !== undefined || m.crashed !== undefined
-      }, null, { timeout, polling: 250 }),
+      page.waitForFunction(
+        () => {
+          const m = (window as unknown as { __probe: Probe }).__probe.marks
+          return m.baseline !== undefined || m.crashed !== undefined
+        },
+        null,
+        { timeout, polling: 250 },
+      ),
     ])
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null)
     const worker = await page.evaluate(() => {
@@ -194,13 +198,19 @@ export async function measureApp(opts: { windowMs: number; log: (s: string) => v
     log(`run ${runId} started; waiting for its first step…`)
     const stepsOf = () =>
       page.evaluate((id) => {
-        const s = (window as unknown as { advtune: { store: { getState(): { live: Record<string, { step: number } | undefined>; runs: Record<string, { status: string }> } } } }).advtune.store.getState()
+        const s = (
+          window as unknown as { advtune: { store: { getState(): { live: Record<string, { step: number } | undefined>; runs: Record<string, { status: string }> } } } }
+        ).advtune.store.getState()
         return { step: s.live[id]?.step ?? 0, status: s.runs[id]?.status ?? 'unknown' }
       }, runId)
-    await page.waitForFunction((id) => {
-      const s = (window as unknown as { advtune: { store: { getState(): { live: Record<string, { step: number } | undefined> } } } }).advtune.store.getState()
-      return (s.live[id]?.step ?? 0) >= 1
-    }, runId, { timeout, polling: 250 })
+    await page.waitForFunction(
+      (id) => {
+        const s = (window as unknown as { advtune: { store: { getState(): { live: Record<string, { step: number } | undefined> } } } }).advtune.store.getState()
+        return (s.live[id]?.step ?? 0) >= 1
+      },
+      runId,
+      { timeout, polling: 250 },
+    )
     const first = await stepsOf()
     const from = await page.evaluate(() => performance.now())
     await page.waitForTimeout(opts.windowMs)

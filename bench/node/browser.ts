@@ -10,12 +10,10 @@ import { createServer, preview, type InlineConfig } from 'vite'
 import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../../scripts/lib/chromium'
 import { REPO } from './assets'
 
-
 export interface Served {
   url: string // origin with a trailing '/'
   close(): Promise<void>
 }
-
 
 const base = (port: number): InlineConfig => ({
   configFile: join(REPO, 'vite.config.ts'),
@@ -84,13 +82,17 @@ export async function runBenchPage<T>(browser: Browser, served: Served, params: 
   try {
     const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))
     await page.goto(`${served.url}bench/page/index.html?${qs}`, { timeout: 120_000 })
-    await page.waitForFunction(() => {
-      const s = (window as unknown as { advtuneBench?: BenchState }).advtuneBench
-      return s !== undefined && s.status !== 'running'
-    }, null, {
-      timeout: opts.timeoutMs,
-      polling: 500,
-    })
+    await page.waitForFunction(
+      () => {
+        const s = (window as unknown as { advtuneBench?: BenchState }).advtuneBench
+        return s !== undefined && s.status !== 'running'
+      },
+      null,
+      {
+        timeout: opts.timeoutMs,
+        polling: 500,
+      },
+    )
     const state = await page.evaluate(() => (window as unknown as { advtuneBench: BenchState }).advtuneBench)
     if (state.status === 'error') throw new Error(`bench page (${qs}): ${state.error}`)
     return state.result as T

@@ -48,10 +48,8 @@ async function main(): Promise<void> {
     const dy = tf.randomNormal(y.shape)
     const scale = tf.randomNormal([1, 1, 1, cout])
     const attrs = { strides: s, pad: 1, dataFormat: 'NHWC' }
-    const dxOf = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w },
-      { ...attrs, inputShape: x.shape }) as tf.Tensor
-    const dwOf = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-      { ...attrs, filterShape: w.shape }) as tf.Tensor
+    const dxOf = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor
+    const dwOf = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor
     const tileOf = () => tf.tile(scale, [y.shape[0], y.shape[1], y.shape[2], 1])
 
     const fwd = time(() => tf.conv2d(x, w, s, 1))
@@ -62,17 +60,25 @@ async function main(): Promise<void> {
     const dxOurs = time(dxOf)
     const dw = time(dwOf)
     const tileOurs = time(tileOf)
-    console.log(`${name.padEnd(31)} ${fmt(fwd)} | ${fmt(dxStock)} ${fmt(dxOurs)} ${(dxStock / dxOurs).toFixed(1).padStart(5)}x` +
-      ` | ${fmt(dw)} | ${fmt(tileStock)} ${fmt(tileOurs)} ${(tileStock / tileOurs).toFixed(1).padStart(4)}x`)
+    console.log(
+      `${name.padEnd(31)} ${fmt(fwd)} | ${fmt(dxStock)} ${fmt(dxOurs)} ${(dxStock / dxOurs).toFixed(1).padStart(5)}x` +
+        ` | ${fmt(dw)} | ${fmt(tileStock)} ${fmt(tileOurs)} ${(tileStock / tileOurs).toFixed(1).padStart(4)}x`,
+    )
     Object.assign(totals, {
-      fwd: totals.fwd + fwd, dxStock: totals.dxStock + dxStock, dxOurs: totals.dxOurs + dxOurs,
-      dw: totals.dw + dw, tileStock: totals.tileStock + tileStock, tileOurs: totals.tileOurs + tileOurs,
+      fwd: totals.fwd + fwd,
+      dxStock: totals.dxStock + dxStock,
+      dxOurs: totals.dxOurs + dxOurs,
+      dw: totals.dw + dw,
+      tileStock: totals.tileStock + tileStock,
+      tileOurs: totals.tileOurs + tileOurs,
     })
     tf.dispose([x, w, y, dy, scale])
   }
   const t = totals
-  console.log(`${'sum of the rows'.padEnd(31)} ${fmt(t.fwd)} | ${fmt(t.dxStock)} ${fmt(t.dxOurs)} ${(t.dxStock / t.dxOurs).toFixed(1).padStart(5)}x` +
-    ` | ${fmt(t.dw)} | ${fmt(t.tileStock)} ${fmt(t.tileOurs)} ${(t.tileStock / t.tileOurs).toFixed(1).padStart(4)}x`)
+  console.log(
+    `${'sum of the rows'.padEnd(31)} ${fmt(t.fwd)} | ${fmt(t.dxStock)} ${fmt(t.dxOurs)} ${(t.dxStock / t.dxOurs).toFixed(1).padStart(5)}x` +
+      ` | ${fmt(t.dw)} | ${fmt(t.tileStock)} ${fmt(t.tileOurs)} ${(t.tileStock / t.tileOurs).toFixed(1).padStart(4)}x`,
+  )
   console.log('ratios: dw/forward', (t.dw / t.fwd).toFixed(2), ' dx ours/forward', (t.dxOurs / t.fwd).toFixed(2))
 }
 

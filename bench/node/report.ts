@@ -74,10 +74,14 @@ export function ratioTable(rs: Ratio[]): string {
   const runs = [...new Set(rs.map((r) => r.run))]
   const rows = runs.map((run) => {
     const of = rs.filter((r) => r.run === run)
-    return [run, of[0].torch, ...WORKLOADS.map((w) => {
-      const r = of.find((x) => x.workload === w)
-      return r ? `${fmtRatio(r.ratio)} (best ${fmtRatio(r.best)})` : '-'
-    })]
+    return [
+      run,
+      of[0].torch,
+      ...WORKLOADS.map((w) => {
+        const r = of.find((x) => x.workload === w)
+        return r ? `${fmtRatio(r.ratio)} (best ${fmtRatio(r.best)})` : '-'
+      }),
+    ]
   })
   return table(['run', 'PyTorch peer', ...WORKLOADS.map((w) => LABELS[w])], rows)
 }
@@ -92,7 +96,13 @@ export function memoryTable(runs: BackendRun[]): string {
     if (!m || r.env === 'python') continue
     const gpu = m.before.numBytesInGPU != null
     const heap = gpu ? [m.before.numBytesInGPU, m.after.numBytesInGPU] : [m.before.wasmHeapBytes, m.after.wasmHeapBytes]
-    rows.push([r.id, String(m.steps), `${m.before.numTensors} → ${m.after.numTensors}`, `${mb(m.before.numBytes)} → ${mb(m.after.numBytes)}`, `${gpu ? 'GPU' : 'WASM heap'} ${mb(heap[0])} → ${mb(heap[1])}`])
+    rows.push([
+      r.id,
+      String(m.steps),
+      `${m.before.numTensors} → ${m.after.numTensors}`,
+      `${mb(m.before.numBytes)} → ${mb(m.after.numBytes)}`,
+      `${gpu ? 'GPU' : 'WASM heap'} ${mb(heap[0])} → ${mb(heap[1])}`,
+    ])
   }
   return table(['run', 'PGD-7 steps between', 'tensors', 'tensor bytes', 'backend memory'], rows)
 }

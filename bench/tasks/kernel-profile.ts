@@ -38,9 +38,7 @@ function sumBy(entries: { key: string; ms: number }[], total: number): { key: st
     r.ms += e.ms
     m.set(e.key, r)
   }
-  return [...m]
-    .map(([key, r]) => ({ key, ...r, share: total > 0 ? r.ms / total : 0 }))
-    .sort((a, b) => b.ms - a.ms || b.calls - a.calls)
+  return [...m].map(([key, r]) => ({ key, ...r, share: total > 0 ? r.ms / total : 0 })).sort((a, b) => b.ms - a.ms || b.calls - a.calls)
 }
 
 export async function profilePgdStep(model: Model, batch: HostBatch): Promise<StepProfile> {
@@ -51,12 +49,16 @@ export async function profilePgdStep(model: Model, batch: HostBatch): Promise<St
     await trainStep(s, batch, PGD7, 0.01)
   })
   const stepMs = performance.now() - t0
-  const kernels = await Promise.all(
-    info.kernels.map(async (k) => ({ name: k.name, ms: Number(await k.kernelTimeMs) || 0, shapes: JSON.stringify(k.inputShapes) })),
-  )
+  const kernels = await Promise.all(info.kernels.map(async (k) => ({ name: k.name, ms: Number(await k.kernelTimeMs) || 0, shapes: JSON.stringify(k.inputShapes) })))
   const kernelMs = kernels.reduce((a, k) => a + k.ms, 0)
-  const byName = sumBy(kernels.map((k) => ({ key: k.name, ms: k.ms })), kernelMs)
-  const byShape = sumBy(kernels.map((k) => ({ key: `${k.name} ${k.shapes}`, ms: k.ms })), kernelMs)
+  const byName = sumBy(
+    kernels.map((k) => ({ key: k.name, ms: k.ms })),
+    kernelMs,
+  )
+  const byShape = sumBy(
+    kernels.map((k) => ({ key: `${k.name} ${k.shapes}`, ms: k.ms })),
+    kernelMs,
+  )
   s.sgd.dispose()
   return {
     batch: batch.y.length,
@@ -72,7 +74,6 @@ export async function profilePgdStep(model: Model, batch: HostBatch): Promise<St
 /** The profile as a few lines of text: totals, then the heaviest kernels. */
 export function formatProfile(p: StepProfile, top = 15): string[] {
   const lines = [`PGD-7 step on ${p.backend}, batch ${p.batch}: ${p.stepMs.toFixed(0)} ms wall, ${p.kernelMs.toFixed(0)} ms in ${p.kernelCalls} kernel calls`]
-  for (const r of p.byKernel.slice(0, top))
-    lines.push(`  ${r.kernel.padEnd(24)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(1).padStart(8)} ms ${(100 * r.share).toFixed(1).padStart(5)} %`)
+  for (const r of p.byKernel.slice(0, top)) lines.push(`  ${r.kernel.padEnd(24)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(1).padStart(8)} ms ${(100 * r.share).toFixed(1).padStart(5)} %`)
   return lines
 }

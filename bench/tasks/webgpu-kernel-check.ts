@@ -15,12 +15,33 @@ import { inPlaceCalls } from '../../src/core/backend/webgpu/in-place'
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../../src/core/backend/webgpu/kernels'
 import { pgdFrom, PGD_STEP_KERNEL, type Forward } from '../../src/core/attacks/linf'
 import {
-  BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, foldBn, fusedBatchNormRelu, runningAverage, RUNNING_AVERAGE_KERNEL, updateRunningStatsOf,
+  BN_DX_KERNEL,
+  BN_MEAN_KERNEL,
+  BN_RELU_KERNEL,
+  FOLD_FILTER_KERNEL,
+  FOLD_SHIFT_KERNEL,
+  foldBn,
+  fusedBatchNormRelu,
+  runningAverage,
+  RUNNING_AVERAGE_KERNEL,
+  updateRunningStatsOf,
 } from '../../src/core/model/batchnorm-fused'
 import { BN_EPS, BN_MOMENTUM } from '../../src/core/model/resnet'
 import {
-  ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, addRelu, addReluGrad, CONV_INPUT_GRAD_RELU_KERNEL, convInputGradRelu, MEAN_RELU_GRAD_KERNEL, meanReluGrad,
-  normalize, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, reluGrad, SOFTMAX_XENT_GRAD_KERNEL, softmaxXentGrad,
+  ADD_RELU_GRAD_KERNEL,
+  ADD_RELU_KERNEL,
+  addRelu,
+  addReluGrad,
+  CONV_INPUT_GRAD_RELU_KERNEL,
+  convInputGradRelu,
+  MEAN_RELU_GRAD_KERNEL,
+  meanReluGrad,
+  normalize,
+  NORMALIZE_KERNEL,
+  RELU_GRAD_KERNEL,
+  reluGrad,
+  SOFTMAX_XENT_GRAD_KERNEL,
+  softmaxXentGrad,
 } from '../../src/core/model/fused-ops'
 import { createRng } from '../../src/core/rng'
 import { Sgd, SGD_MOMENTUM_KERNEL } from '../../src/core/train/sgd'
@@ -86,7 +107,15 @@ const SGD_SHAPES = [[3, 3, 4, 8], [8], [64, 10]]
  * another tensor shares the first parameter's data, so that update may not write in place.
  */
 async function sgdSteps(profileStep = -1): Promise<{ values: Float32Array[]; kernels: string[]; inPlace: number; sharedUnchanged: boolean }> {
-  const initial = SGD_SHAPES.map((s, k) => tf.tensor(random(s.reduce((a, b) => a * b), 100 + k), s))
+  const initial = SGD_SHAPES.map((s, k) =>
+    tf.tensor(
+      random(
+        s.reduce((a, b) => a * b),
+        100 + k,
+      ),
+      s,
+    ),
+  )
   const params = initial.map((t, k) => tf.variable(t, true, `p${k}`))
   tf.dispose(initial)
   const sgd = new Sgd(params, 0.9, 5e-4)
@@ -124,31 +153,55 @@ async function filterGrad(c: Case, x: Float32Array, dy: Float32Array, dyShape: n
   return values
 }
 
-
 const FUSED_SHAPE: [number, number, number, number] = [2, 5, 6, 8]
 
 /** Inputs with exact zeros and values of every size, so that ReLU and sign see their edge cases. */
 function edgy(seed: number): tf.Tensor4D {
-  const values = random(FUSED_SHAPE.reduce((a, b) => a * b), seed).map((v, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? v * 1e-9 : v))
+  const values = random(
+    FUSED_SHAPE.reduce((a, b) => a * b),
+    seed,
+  ).map((v, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? v * 1e-9 : v))
   return tf.tensor4d(values, FUSED_SHAPE)
 }
 
 /** The fused ops, a PGD-3 run and BatchNorm folding on fixed inputs, on the active backend (fused where registered). */
 async function fusedOps(): Promise<{ name: string; kernel: string; values: Float32Array; ran: boolean; sums: boolean }[]> {
-  const [a, b, c, x] = [edgy(301), edgy(302), edgy(303), tf.tensor4d(random(480, 304).map((v) => 0.5 + 0.5 * v), FUSED_SHAPE)]
+  const [a, b, c, x] = [
+    edgy(301),
+    edgy(302),
+    edgy(303),
+    tf.tensor4d(
+      random(480, 304).map((v) => 0.5 + 0.5 * v),
+      FUSED_SHAPE,
+    ),
+  ]
   // A forward whose input gradient is fixed: PGD's update alone (the sign, the ball, [0, 1]).
   const labels = tf.tensor1d([0, 1], 'int32') // unused by this gradient
   const channel = (seed: number, positive = false) => tf.tensor1d(random(8, seed).map((v) => (positive ? 0.1 + Math.abs(v) : v)))
   const big = (seed: number) => tf.tensor4d(random(320 * 32 * 32 * 16, seed), [320, 32, 32, 16])
   const [bigA, bigB] = [big(309), big(310)]
   const bn = { gamma: channel(305), beta: channel(306), mean: channel(307), variance: channel(308, true) }
-  const fwd: Forward = Object.assign(() => { throw new Error('not used') }, { inputGrad: () => tf.mul(a, 1) as tf.Tensor4D })
+  const fwd: Forward = Object.assign(
+    () => {
+      throw new Error('not used')
+    },
+    { inputGrad: () => tf.mul(a, 1) as tf.Tensor4D },
+  )
   // A transposed conv back into FUSED_SHAPE (W = 6: a thread's two columns, the second past the
   // edge where W is odd after stride 2), from a 3x3 conv of stride 1 and of stride 2.
   const filter = tf.tensor4d(random(3 * 3 * 8 * 12, 311), [3, 3, 8, 12])
   const [dy1, dy2] = [tf.tensor4d(random(2 * 5 * 6 * 12, 312), [2, 5, 6, 12]), tf.tensor4d(random(2 * 3 * 3 * 12, 313), [2, 3, 3, 12])]
-  const [dMean, count] = [tf.tensor2d(random(16, 314).map((v) => 30 * v), [2, 8]), tf.scalar(30)]
-  const logits = tf.tensor2d(random(50, 315).map((v) => 6 * v), [5, 10])
+  const [dMean, count] = [
+    tf.tensor2d(
+      random(16, 314).map((v) => 30 * v),
+      [2, 8],
+    ),
+    tf.scalar(30),
+  ]
+  const logits = tf.tensor2d(
+    random(50, 315).map((v) => 6 * v),
+    [5, 10],
+  )
   const labels5 = tf.tensor1d([3, 0, 9, 1, 7], 'int32')
   const cases: [string, string, () => tf.Tensor, boolean?][] = [
     ['relu(a + b)', ADD_RELU_KERNEL, () => addRelu(a, b)],
@@ -186,7 +239,10 @@ const BN_NAMES = ['y', 'batch mean', 'batch variance', 'dx', 'dγ', 'dβ', 'd re
  */
 async function batchNormCase(fused: boolean): Promise<{ values: Float32Array[]; ran: boolean; pairInPlace: boolean }> {
   const n = BN_SHAPE.reduce((a, b) => a * b)
-  const x = tf.tensor4d(random(n, 401).map((v, i) => 3 * v + (i % 8)), BN_SHAPE) // channels of different means
+  const x = tf.tensor4d(
+    random(n, 401).map((v, i) => 3 * v + (i % 8)),
+    BN_SHAPE,
+  ) // channels of different means
   const r = tf.tensor4d(random(n, 402), BN_SHAPE)
   const w = tf.tensor4d(random(n, 403), BN_SHAPE)
   const gamma = tf.tensor1d(random(8, 404).map((v) => 1 + 0.5 * v))
@@ -203,13 +259,14 @@ async function batchNormCase(fused: boolean): Promise<{ values: Float32Array[]; 
     keepStats(mean as tf.Tensor1D, variance as tf.Tensor1D)
     return tf.relu(tf.add(tf.add(tf.mul(tf.mul(tf.sub(xi, mean), tf.rsqrt(tf.add(variance, BN_EPS))), g), b), ri)) as tf.Tensor4D
   }
-  const run = () => tf.tidy(() => {
-    const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, ri: tf.Tensor) => tf.sum(tf.mul(f(xi, g, b, ri), w)))([x, gamma, beta, r])
-    value.dispose()
-    const y = f(x, gamma, beta, r)
-    const unbiased = runningAverage(running, stats[1], BN_MOMENTUM, n / 8 / (n / 8 - 1), (v) => tf.scalar(v))
-    return [y, stats[0], stats[1], ...grads, unbiased]
-  })
+  const run = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, ri: tf.Tensor) => tf.sum(tf.mul(f(xi, g, b, ri), w)))([x, gamma, beta, r])
+      value.dispose()
+      const y = f(x, gamma, beta, r)
+      const unbiased = runningAverage(running, stats[1], BN_MOMENTUM, n / 8 / (n / 8 - 1), (v) => tf.scalar(v))
+      return [y, stats[0], stats[1], ...grads, unbiased]
+    })
   const info = await tf.profile(() => tf.dispose(run()))
   const ran = [BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_DX_KERNEL, RUNNING_AVERAGE_KERNEL].every((k) => info.kernelNames.includes(k))
   const outs = run()
@@ -235,7 +292,17 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
   const inputs = FILTER_GRAD_CASES.map((c, k) => {
     // The output shape of the forward convolution, from tfjs itself, so dy always fits.
     const dyShape = backend_util.computeConv2DInfo(c.x, c.filter, c.stride, 1, c.pad).outShape
-    return { dyShape, x: random(c.x.reduce((a, b) => a * b), 2 * k + 1), dy: random(dyShape.reduce((a, b) => a * b), 2 * k + 2) }
+    return {
+      dyShape,
+      x: random(
+        c.x.reduce((a, b) => a * b),
+        2 * k + 1,
+      ),
+      dy: random(
+        dyShape.reduce((a, b) => a * b),
+        2 * k + 2,
+      ),
+    }
   })
   await startBackend('cpu')
   const ref = await Promise.all(FILTER_GRAD_CASES.map((c, k) => filterGrad(c, inputs[k].x, inputs[k].dy, inputs[k].dyShape)))
@@ -263,7 +330,12 @@ export async function webgpuKernelCheck(): Promise<WebGpuKernelCheck> {
     })
   }
   const fused = await sgdSteps(1) // step 0 makes the momentum buffers; 1 and 2 take the fused kernel
-  const initial = SGD_SHAPES.map((s, k) => random(s.reduce((a, b) => a * b), 100 + k))
+  const initial = SGD_SHAPES.map((s, k) =>
+    random(
+      s.reduce((a, b) => a * b),
+      100 + k,
+    ),
+  )
   const sgd: SgdCheck = {
     fusedKernelRan: fused.kernels.includes(SGD_MOMENTUM_KERNEL),
     inPlaceDispatches: fused.inPlace,

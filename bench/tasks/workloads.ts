@@ -135,7 +135,11 @@ async function timeRuns(name: string, warmup: number, reps: number, host: Host, 
 
 /** The first `batch` images of the set as one batch (no augmentation: every backend sees the same pixels). */
 export const firstBatch = (set: CifarSet, batch: number): HostBatch =>
-  gatherBatch(set, Array.from({ length: batch }, (_, i) => i), null)
+  gatherBatch(
+    set,
+    Array.from({ length: batch }, (_, i) => i),
+    null,
+  )
 
 /**
  * Times the planned workloads on the active backend. The model is trained by the training

@@ -19,8 +19,7 @@ export function decodeSpriteSheet(png: Uint8Array, name: string, rows: number): 
   const { width, height, channels, depth, palette } = img
   if (width !== NPM_CIFAR.spriteWidth || height !== rows || channels !== 3 || depth !== 8 || palette)
     throw new Error(`${name} is a ${width}x${height} PNG with ${channels} channels of ${depth} bits; expected ${NPM_CIFAR.spriteWidth}x${rows} RGB, 8 bits`)
-  if (!(img.data instanceof Uint8Array) || img.data.length !== rows * PIXELS * 3)
-    throw new Error(`${name} decoded to ${img.data.length} values; expected ${rows * PIXELS * 3}`)
+  if (!(img.data instanceof Uint8Array) || img.data.length !== rows * PIXELS * 3) throw new Error(`${name} decoded to ${img.data.length} values; expected ${rows * PIXELS * 3}`)
   return img.data
 }
 

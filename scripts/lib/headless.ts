@@ -30,7 +30,13 @@ export interface HeadlessResult {
   steps: StepInfo[]
 }
 
-export async function runHeadless(config: RunConfig, schedule: ControlPoint[], env: WorkerEnv, backend: BackendName, log: (s: string) => void): Promise<{ result: HeadlessResult; weights: Uint8Array | null }> {
+export async function runHeadless(
+  config: RunConfig,
+  schedule: ControlPoint[],
+  env: WorkerEnv,
+  backend: BackendName,
+  log: (s: string) => void,
+): Promise<{ result: HeadlessResult; weights: Uint8Array | null }> {
   const box = inbox()
   let adapter = ''
   const handler = createHandler((m) => {

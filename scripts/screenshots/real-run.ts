@@ -48,7 +48,11 @@ interface RunView {
   schedule: unknown
 }
 
-const runs = (page: Page) => storeState<RunView[]>(page, `(s) => s.runOrder.map((id) => s.runs[id]).map((r) => ({ id: r.id, status: r.status, totalSteps: r.totalSteps, evals: r.evals.map((e) => ({ step: e.step, clean: e.clean, robust: e.robust })), wallMs: r.wallMs, config: r.config, schedule: r.schedule }))`)
+const runs = (page: Page) =>
+  storeState<RunView[]>(
+    page,
+    `(s) => s.runOrder.map((id) => s.runs[id]).map((r) => ({ id: r.id, status: r.status, totalSteps: r.totalSteps, evals: r.evals.map((e) => ({ step: e.step, clean: e.clean, robust: e.robust })), wallMs: r.wallMs, config: r.config, schedule: r.schedule }))`,
+  )
 
 async function main() {
   const a = parseArgs(process.argv.slice(2))
@@ -99,7 +103,26 @@ async function main() {
     await page.click(`[data-testid=run-row][data-run="${run.id}"]`)
     await page.click('[data-testid=download-safetensors]')
     await (await download).saveAs(join(a.data, 'weights.safetensors'))
-    writeFileSync(join(a.data, 'app-run.json'), JSON.stringify({ measuredAt: new Date().toISOString(), backend, baselineSeconds: baselineS, wallSecondsFromLoad: wallS, trainingWallMs: run.wallMs, status: run.status, config: run.config, schedule: run.schedule, evals: run.evals, userAgent: await page.evaluate(() => navigator.userAgent), cores: await page.evaluate(() => navigator.hardwareConcurrency) }, null, 1))
+    writeFileSync(
+      join(a.data, 'app-run.json'),
+      JSON.stringify(
+        {
+          measuredAt: new Date().toISOString(),
+          backend,
+          baselineSeconds: baselineS,
+          wallSecondsFromLoad: wallS,
+          trainingWallMs: run.wallMs,
+          status: run.status,
+          config: run.config,
+          schedule: run.schedule,
+          evals: run.evals,
+          userAgent: await page.evaluate(() => navigator.userAgent),
+          cores: await page.evaluate(() => navigator.hardwareConcurrency),
+        },
+        null,
+        1,
+      ),
+    )
 
     // A schedule comparison on a small budget: one run per preset, same configuration otherwise.
     if (a.compareImages > 0) {
@@ -119,10 +142,14 @@ async function main() {
         if (await box.isChecked()) await box.uncheck()
       }
       await page.click('[data-testid=queue-comparison]')
-      await page.waitForFunction(() => {
-        const rs = Object.values((window as unknown as { advtune: { store: { getState(): { runs: Record<string, { status: string }> } } } }).advtune.store.getState().runs)
-        return rs.length >= 5 && rs.every((r) => ['done', 'stopped', 'diverged', 'error', 'interrupted'].includes(r.status))
-      }, undefined, { timeout: a.timeoutMin * 60_000, polling: 2000 })
+      await page.waitForFunction(
+        () => {
+          const rs = Object.values((window as unknown as { advtune: { store: { getState(): { runs: Record<string, { status: string }> } } } }).advtune.store.getState().runs)
+          return rs.length >= 5 && rs.every((r) => ['done', 'stopped', 'diverged', 'error', 'interrupted'].includes(r.status))
+        },
+        undefined,
+        { timeout: a.timeoutMin * 60_000, polling: 2000 },
+      )
       await page.waitForTimeout(600)
       await page.locator('[data-testid=compare]').screenshot({ path: join(a.out, '5-schedule-comparison.png') })
     }

@@ -34,7 +34,11 @@ function parseArgs(argv: string[]): Args {
   const a: Args = { studies: [], torch: [], out: join(REPO, 'docs/study') }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]
-    const next = () => argv[++i] ?? (() => { throw new Error(`${v} needs a value`) })()
+    const next = () =>
+      argv[++i] ??
+      (() => {
+        throw new Error(`${v} needs a value`)
+      })()
     if (v === '--study') a.studies.push(resolve(next()))
     else if (v === '--torch') a.torch.push(resolve(next()))
     else if (v === '--torch-recipes') a.torchRecipes = resolve(next())
@@ -138,10 +142,20 @@ function scheduleSection(runs: RunResult[], out: string): string {
     cells.map((c, i) => {
       const byStep = new Map<number, number[]>()
       for (const r of c.runs) for (const e of r.log.evals) byStep.set(e.step * r.log.config.batchSize, [...(byStep.get(e.step * r.log.config.batchSize) ?? []), e[which]])
-      return { name: axisText('schedule', c.key.schedule), color: PALETTE[i % PALETTE.length], points: [...byStep].map(([x, v]) => ({ x, y: 100 * mean(v), lo: 100 * (mean(v) - sd(v)), hi: 100 * (mean(v) + sd(v)) })) }
+      return {
+        name: axisText('schedule', c.key.schedule),
+        color: PALETTE[i % PALETTE.length],
+        points: [...byStep].map(([x, v]) => ({ x, y: 100 * mean(v), lo: 100 * (mean(v) - sd(v)), hi: 100 * (mean(v) + sd(v)) })),
+      }
     })
-  writeFileSync(join(out, 'schedules-robust.svg'), lineChart({ title: 'Robust accuracy (PGD-20, advtune, 1,000 test images) against images seen', xLabel: 'training images seen', yLabel: 'robust accuracy %', series: series('robust') }))
-  writeFileSync(join(out, 'schedules-clean.svg'), lineChart({ title: 'Clean accuracy (advtune, 1,000 test images) against images seen', xLabel: 'training images seen', yLabel: 'clean accuracy %', series: series('clean') }))
+  writeFileSync(
+    join(out, 'schedules-robust.svg'),
+    lineChart({ title: 'Robust accuracy (PGD-20, advtune, 1,000 test images) against images seen', xLabel: 'training images seen', yLabel: 'robust accuracy %', series: series('robust') }),
+  )
+  writeFileSync(
+    join(out, 'schedules-clean.svg'),
+    lineChart({ title: 'Clean accuracy (advtune, 1,000 test images) against images seen', xLabel: 'training images seen', yLabel: 'clean accuracy %', series: series('clean') }),
+  )
   return `## Schedules at equal budget
 
 ${md}
@@ -161,11 +175,24 @@ function tradeoffChart(all: RunResult[], out: string): string {
   const done = all.filter((r) => r.log.status === 'done' && fig(r).pyPgd !== undefined)
   const groups = new Map<string, RunResult[]>()
   for (const r of done) {
-    const k = r.log.config.init === 'random' ? 'from scratch' : r.log.config.trainAttack.kind === 'pgd' ? `fine-tune, PGD-${r.log.config.trainAttack.steps}` : `fine-tune, ${r.log.config.trainAttack.kind.toUpperCase()}`
+    const k =
+      r.log.config.init === 'random'
+        ? 'from scratch'
+        : r.log.config.trainAttack.kind === 'pgd'
+          ? `fine-tune, PGD-${r.log.config.trainAttack.steps}`
+          : `fine-tune, ${r.log.config.trainAttack.kind.toUpperCase()}`
     groups.set(k, [...(groups.get(k) ?? []), r])
   }
-  const series: Series[] = [...groups].map(([name, rs], i) => ({ name, color: PALETTE[i % PALETTE.length], markersOnly: true, points: rs.map((r) => ({ x: 100 * fig(r).pyClean!, y: 100 * fig(r).pyPgd! })) }))
-  writeFileSync(join(out, 'tradeoff.svg'), lineChart({ title: 'Every run: clean (PyTorch, 10k) against PGD-20 robust (PyTorch, 1k)', xLabel: 'clean accuracy %', yLabel: 'PGD-20 robust accuracy %', series, xMin: 0 }))
+  const series: Series[] = [...groups].map(([name, rs], i) => ({
+    name,
+    color: PALETTE[i % PALETTE.length],
+    markersOnly: true,
+    points: rs.map((r) => ({ x: 100 * fig(r).pyClean!, y: 100 * fig(r).pyPgd! })),
+  }))
+  writeFileSync(
+    join(out, 'tradeoff.svg'),
+    lineChart({ title: 'Every run: clean (PyTorch, 10k) against PGD-20 robust (PyTorch, 1k)', xLabel: 'clean accuracy %', yLabel: 'PGD-20 robust accuracy %', series, xMin: 0 }),
+  )
   return `![Clean/robust trade-off of every run](tradeoff.svg)\n`
 }
 
@@ -180,11 +207,21 @@ function computeSection(runs: RunResult[], torch: TorchRun[], out: string): stri
   const tb = torch.filter((t) => t.name.includes('gpu-budget'))
   // The PyTorch scout's evaluation points along its runs (its own evaluation on 1,000 images).
   const perImage = (t: TorchRun) => (t.passes / Math.max(1, t.imagesSeen)) * Number(t.args.batch ?? 128)
-  tb.forEach((t, i) => series.push({ name: `${t.name.endsWith('scratch') ? 'from scratch' : 'fine-tune'} (PyTorch scout)`, color: PALETTE[2 + i], dashed: true, points: t.history.map((h) => ({ x: h.step * perImage(t), y: 100 * h.robust })) }))
+  tb.forEach((t, i) =>
+    series.push({
+      name: `${t.name.endsWith('scratch') ? 'from scratch' : 'fine-tune'} (PyTorch scout)`,
+      color: PALETTE[2 + i],
+      dashed: true,
+      points: t.history.map((h) => ({ x: h.step * perImage(t), y: 100 * h.robust })),
+    }),
+  )
   writeFileSync(join(out, 'compute.svg'), lineChart({ title: 'Robust accuracy (PGD-20, PyTorch, 1k) against compute', xLabel: 'forward+backward passes', yLabel: 'PGD-20 robust accuracy %', series }))
   const rows = [...members]
     .sort((a, b) => a.log.passes - b.log.passes || a.log.config.init.localeCompare(b.log.config.init))
-    .map((r) => `| ${kilo(r.log.passes)} | ${(r.log.passes / 40e6 * 100).toFixed(2)} % | ${axisText('init', r.log.config.init)} | ${r.log.config.epochs} × ${r.log.config.trainSize} | ${pct(fig(r).clean)} | ${pct(fig(r).robust)} | ${pct(fig(r).pyClean)} | ${pct(fig(r).pyPgd)} | ${pct(fig(r).pyApgd)} |`)
+    .map(
+      (r) =>
+        `| ${kilo(r.log.passes)} | ${((r.log.passes / 40e6) * 100).toFixed(2)} % | ${axisText('init', r.log.config.init)} | ${r.log.config.epochs} × ${r.log.config.trainSize} | ${pct(fig(r).clean)} | ${pct(fig(r).robust)} | ${pct(fig(r).pyClean)} | ${pct(fig(r).pyPgd)} | ${pct(fig(r).pyApgd)} |`,
+    )
   return `## Fine-tuning against training from scratch, and robustness against compute
 
 The same recipe (PGD-7, slow start–fast decay, ε ramp over the first 30 %), one seed, at budgets
@@ -201,11 +238,24 @@ ${rows.join('\n')}
 
 function torchSection(torch: TorchRun[]): string {
   if (!torch.length) return ''
-  const rows = torch.map((t) => `| ${t.name} | ${t.status} | ${t.device || '–'} | ${kilo(t.passes)} | ${t.imagesSeen} | ${pct(t.history.at(-1)?.clean)} / ${pct(t.history.at(-1)?.robust)} (${t.args.eval_n}) | ${pct(t.oracle.pgd20?.clean)} | ${pct(t.oracle.pgd20?.robust)} | ${pct(t.oracle.apgd?.robust)} | ${t.seconds.toFixed(0)} s |`)
+  const rows = torch.map(
+    (t) =>
+      `| ${t.name} | ${t.status} | ${t.device || '–'} | ${kilo(t.passes)} | ${t.imagesSeen} | ${pct(t.history.at(-1)?.clean)} / ${pct(t.history.at(-1)?.robust)} (${t.args.eval_n}) | ${pct(t.oracle.pgd20?.clean)} | ${pct(t.oracle.pgd20?.robust)} | ${pct(t.oracle.apgd?.robust)} | ${t.seconds.toFixed(0)} s |`,
+  )
   // ε warm-up against full ε: PyTorch runs that differ in their ε curve alone.
-  const key = (t: TorchRun) => JSON.stringify(Object.entries(t.args).filter(([k]) => !['eps_curve', 'log', 'out_weights', 'device', 'threads'].includes(k)).sort())
+  const key = (t: TorchRun) =>
+    JSON.stringify(
+      Object.entries(t.args)
+        .filter(([k]) => !['eps_curve', 'log', 'out_weights', 'device', 'threads'].includes(k))
+        .sort(),
+    )
   const pairs = [...new Set(torch.map(key))].map((k) => torch.filter((t) => key(t) === k)).filter((g) => new Set(g.map((t) => t.args.eps_curve)).size > 1)
-  const warm = pairs.flatMap((g) => g.map((t) => `| ${t.name} | ${t.args.eps_curve} | ${kilo(t.passes)} | ${pct(t.history.at(-1)?.clean)} / ${pct(t.history.at(-1)?.robust)} (${t.args.eval_n}) | ${pct(t.oracle.clean?.accuracy)} | ${pct(t.oracle.pgd20?.robust)} |`))
+  const warm = pairs.flatMap((g) =>
+    g.map(
+      (t) =>
+        `| ${t.name} | ${t.args.eps_curve} | ${kilo(t.passes)} | ${pct(t.history.at(-1)?.clean)} / ${pct(t.history.at(-1)?.robust)} (${t.args.eval_n}) | ${pct(t.oracle.clean?.accuracy)} | ${pct(t.oracle.pgd20?.robust)} |`,
+    ),
+  )
   return `## The PyTorch scout
 
 The same recipes written independently in PyTorch (\`scripts/study/torch_train.py\`: the oracle's
@@ -214,7 +264,9 @@ model code, torch's own data order and noise, so the same recipe in distribution
 | run | status | device | passes | images seen | own evaluation: clean / PGD-20 (images) | clean (oracle, 1k) | PGD-20 (oracle, 1k) | APGD-CE (oracle, 1k) | time |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-${warm.length ? `
+${
+  warm.length
+    ? `
 ### ε warm-up against full ε from the start
 
 Runs above that differ in their ε curve alone (t:y points; \`0:1,1:1\` is full ε throughout).
@@ -222,7 +274,9 @@ Runs above that differ in their ε curve alone (t:y points; \`0:1,1:1\` is full 
 | run | ε curve | passes | own evaluation: clean / PGD-20 (images) | clean (oracle, 10k) | PGD-20 (oracle, 1k) |
 |---|---|---|---|---|---|
 ${warm.join('\n')}
-` : ''}`
+`
+    : ''
+}`
 }
 
 function agreementSection(all: RunResult[]): string {
@@ -305,19 +359,42 @@ function defaultSection(dir: string, all: RunResult[]): string {
     rows.push(`| ${what} | ${own} | ${pct(o?.clean?.accuracy)} | ${pct(o?.pgd20?.robust)} | ${pct(o?.apgd?.robust)} |`)
   }
   const backend = app ? app.backend.replace(/\s+/g, ' ').replace(/\s*Fallback:.*$/, '') : ''
-  if (app) add(`the app (Chromium, production build, ${backend}), seed ${app.config.seed}`, appOracle, `${pct(app.evals.at(-1)?.clean)} / ${pct(app.evals.at(-1)?.robust)} (${app.config.evalSize} images, PGD-${app.config.evalAttack.steps})`)
-  for (const r of seeds) add(`engine (\`npm run study\`, ${r.log.backend.split(' — ')[0]}), seed ${r.log.config.seed}`, r.oracle, `${pct(r.final?.clean)} / ${pct(r.final?.robust)} (${r.final?.evalSize} images, PGD-${r.log.config.evalAttack.steps})`)
+  if (app)
+    add(
+      `the app (Chromium, production build, ${backend}), seed ${app.config.seed}`,
+      appOracle,
+      `${pct(app.evals.at(-1)?.clean)} / ${pct(app.evals.at(-1)?.robust)} (${app.config.evalSize} images, PGD-${app.config.evalAttack.steps})`,
+    )
+  for (const r of seeds)
+    add(
+      `engine (\`npm run study\`, ${r.log.backend.split(' — ')[0]}), seed ${r.log.config.seed}`,
+      r.oracle,
+      `${pct(r.final?.clean)} / ${pct(r.final?.robust)} (${r.final?.evalSize} images, PGD-${r.log.config.evalAttack.steps})`,
+    )
   if (!rows.length) return ''
   const c = (app?.config ?? seeds[0].log.config)!
   const met = clean.length && mean(clean) >= TARGET.clean && mean(pgd) >= TARGET.robust
   // The frontier of the laptop budget: the default's runs and the fine-tuning runs of at most
   // LAPTOP_PASSES (PGD-7's ten minutes in the app's WASM set-up).
   const budget = seeds[0]?.log.passes ?? 0
-  interface Point { label: string; passes: number; clean: number; pgd: number; apgd?: number }
+  interface Point {
+    label: string
+    passes: number
+    clean: number
+    pgd: number
+    apgd?: number
+  }
   const within: Point[] = [...seeds, ...all]
     .filter((r) => r.log.status === 'done' && r.oracle.clean && r.oracle.pgd20 && r.log.config.init === 'pretrained' && r.log.passes <= 1.05 * Math.max(budget, LAPTOP_PASSES))
-    .map((r) => ({ label: r.study === 'default' ? `the default, seed ${r.log.config.seed}` : r.log.label, passes: r.log.passes, clean: r.oracle.clean!.accuracy, pgd: r.oracle.pgd20!.robust, apgd: r.oracle.apgd?.robust }))
-  if (app && appOracle?.clean && appOracle.pgd20) within.push({ label: `the default in the app, seed ${app.config.seed}`, passes: budget, clean: appOracle.clean.accuracy, pgd: appOracle.pgd20.robust, apgd: appOracle.apgd?.robust })
+    .map((r) => ({
+      label: r.study === 'default' ? `the default, seed ${r.log.config.seed}` : r.log.label,
+      passes: r.log.passes,
+      clean: r.oracle.clean!.accuracy,
+      pgd: r.oracle.pgd20!.robust,
+      apgd: r.oracle.apgd?.robust,
+    }))
+  if (app && appOracle?.clean && appOracle.pgd20)
+    within.push({ label: `the default in the app, seed ${app.config.seed}`, passes: budget, clean: appOracle.clean.accuracy, pgd: appOracle.pgd20.robust, apgd: appOracle.apgd?.robust })
   const frontier = within.filter((r) => !within.some((q) => q !== r && q.clean >= r.clean && q.pgd >= r.pgd && (q.clean > r.clean || q.pgd > r.pgd)))
   return `## The default run (the laptop-CPU budget)
 
@@ -330,7 +407,10 @@ ${app ? `In the app's production build in headless Chromium on this ${app.cores}
 ${rows.join('\n')}
 | **mean ± sd over ${clean.length} seed${clean.length === 1 ? '' : 's'}** | | **${pm(clean)}** | **${pm(pgd)}** | **${pm(apgd)}** |
 
-Target ≥ ${pct(TARGET.clean, 0)} % clean and ≥ ${pct(TARGET.robust, 0)} % PGD-20: **${met ? 'met' : 'not met'}**.${met ? '' : ` No run within this budget reached it. The frontier (no other run better on both counts) of the ${within.length} fine-tuning runs of the laptop budget (the default's, and PGD-7's ${kilo(LAPTOP_PASSES)} passes), by PyTorch's figures:
+Target ≥ ${pct(TARGET.clean, 0)} % clean and ≥ ${pct(TARGET.robust, 0)} % PGD-20: **${met ? 'met' : 'not met'}**.${
+    met
+      ? ''
+      : ` No run within this budget reached it. The frontier (no other run better on both counts) of the ${within.length} fine-tuning runs of the laptop budget (the default's, and PGD-7's ${kilo(LAPTOP_PASSES)} passes), by PyTorch's figures:
 
 | recipe | passes | clean (10k) | PGD-20 (1k) | APGD-CE (1k) |
 |---|---|---|---|---|
@@ -338,7 +418,8 @@ ${frontier
   .sort((x, y) => x.clean - y.clean)
   .map((r) => `| ${r.label} | ${r.passes ? kilo(r.passes) : '–'} | ${pct(r.clean)} | ${pct(r.pgd)} | ${pct(r.apgd)} |`)
   .join('\n')}
-`}
+`
+  }
 `
 }
 
@@ -371,17 +452,27 @@ function headline(all: RunResult[], torch: TorchRun[], defaultDir?: string): str
     const appOracle = join(defaultDir, 'runs', 'app', 'oracle.json')
     const oracles = [...seeds.map((r) => r.oracle), ...(existsSync(appOracle) ? [JSON.parse(readFileSync(appOracle, 'utf8')) as RunResult['oracle']] : [])].filter((o) => o.clean && o.pgd20)
     if (oracles.length)
-      rows.push(`| **the app's default run** (${oracles.length} seed${oracles.length === 1 ? '' : 's'}) | ${seeds[0] ? kilo(seeds[0].log.passes) : '–'} | ${pm(oracles.map((o) => o.clean!.accuracy))} | ${pm(oracles.map((o) => o.pgd20!.robust))} | ${pm(oracles.flatMap((o) => (o.apgd ? [o.apgd.robust] : [])))} |`)
+      rows.push(
+        `| **the app's default run** (${oracles.length} seed${oracles.length === 1 ? '' : 's'}) | ${seeds[0] ? kilo(seeds[0].log.passes) : '–'} | ${pm(oracles.map((o) => o.clean!.accuracy))} | ${pm(oracles.map((o) => o.pgd20!.robust))} | ${pm(oracles.flatMap((o) => (o.apgd ? [o.apgd.robust] : [])))} |`,
+      )
   }
   const cells = cellsOf(all, 'schedules').cells
   for (const name of ['slow-start-fast-decay', 'constant']) {
     const c = cells.find((x) => x.key.schedule === name)
-    if (c) rows.push(`| PGD-7, full ε, ${axisText('schedule', name).toLowerCase()} (${c.runs.length} seeds) | ${kilo(c.runs[0].log.passes)} | ${pm(nums(c.runs, (f) => f.pyClean))} | ${pm(nums(c.runs, (f) => f.pyPgd))} | ${pm(nums(c.runs, (f) => f.pyApgd))} |`)
+    if (c)
+      rows.push(
+        `| PGD-7, full ε, ${axisText('schedule', name).toLowerCase()} (${c.runs.length} seeds) | ${kilo(c.runs[0].log.passes)} | ${pm(nums(c.runs, (f) => f.pyClean))} | ${pm(nums(c.runs, (f) => f.pyPgd))} | ${pm(nums(c.runs, (f) => f.pyApgd))} |`,
+      )
   }
   const top = all.filter((r) => r.log.grids.some((g) => g.grid === 'compute') && r.log.status === 'done').sort((x, y) => y.log.passes - x.log.passes)[0]
-  if (top) rows.push(`| PGD-7, ε ramp, slow start–fast decay, ${top.log.config.epochs} epochs (1 seed) | ${kilo(top.log.passes)} | ${pct(fig(top).pyClean)} | ${pct(fig(top).pyPgd)} | ${pct(fig(top).pyApgd)} |`)
+  if (top)
+    rows.push(
+      `| PGD-7, ε ramp, slow start–fast decay, ${top.log.config.epochs} epochs (1 seed) | ${kilo(top.log.passes)} | ${pct(fig(top).pyClean)} | ${pct(fig(top).pyPgd)} | ${pct(fig(top).pyApgd)} |`,
+    )
   for (const t of torch.filter((x) => x.name.includes('gpu-budget')))
-    rows.push(`| PyTorch scout, ${t.name.endsWith('scratch') ? '**from scratch**' : '**fine-tuning**'}, same recipe (${t.status}) | ${kilo(t.passes)} | ${pct(t.history.at(-1)?.clean)} ² | ${pct(t.history.at(-1)?.robust)} ² | – |`)
+    rows.push(
+      `| PyTorch scout, ${t.name.endsWith('scratch') ? '**from scratch**' : '**fine-tuning**'}, same recipe (${t.status}) | ${kilo(t.passes)} | ${pct(t.history.at(-1)?.clean)} ² | ${pct(t.history.at(-1)?.robust)} ² | – |`,
+    )
   return `| recipe (ResNet-20, CIFAR-10, ε 8/255) | compute (passes) | clean % (PyTorch, 10k) | PGD-20 % (PyTorch, 1k) | APGD-CE % (PyTorch, 1k) |
 |---|---|---|---|---|
 ${rows.join('\n')}
@@ -421,7 +512,9 @@ final weights; nothing is typed by hand.
 - **Oracle** (\`test/oracle/torch_oracle.py\`'s model code and attacks): clean accuracy on all 10,000 test images (${whereOf('clean')}); deterministic PGD-20, step 2/255 (${whereOf('pgd20')}) and APGD-CE, 100 iterations (${whereOf('apgd')}), at ε 8/255 on the first 1,000.
 - **Data:** CIFAR-10; training on a subset of the first 10,000 training images (as the app's default); ${all[0].final?.evalSize ?? ''} test images for advtune's own evaluation.
 - **Compute** is counted in forward+backward passes per training image: PGD-k costs k + 1, FGSM-RS 2.
-${Object.entries(notes).map(([k, v]) => `- **${k}:** ${String(v)}`).join('\n')}
+${Object.entries(notes)
+  .map(([k, v]) => `- **${k}:** ${String(v)}`)
+  .join('\n')}
 ${coverage(a.studies, all)}
 `)
   if (a.defaultDir) sections.push(defaultSection(a.defaultDir, all))
@@ -441,7 +534,14 @@ ${coverage(a.studies, all)}
   const text = readFileSync(readme, 'utf8')
   if (a.out === join(REPO, 'docs/study') && text.includes(open) && text.includes(close))
     writeFileSync(readme, text.slice(0, text.indexOf(open) + open.length) + '\n' + head + text.slice(text.indexOf(close)))
-  writeFileSync(join(a.out, 'summary.json'), JSON.stringify(all.map((r) => ({ id: r.log.id, label: r.log.label, grids: r.log.grids.map((g) => g.grid), status: r.log.status, passes: r.log.passes, ...fig(r) })), null, 1))
+  writeFileSync(
+    join(a.out, 'summary.json'),
+    JSON.stringify(
+      all.map((r) => ({ id: r.log.id, label: r.log.label, grids: r.log.grids.map((g) => g.grid), status: r.log.status, passes: r.log.passes, ...fig(r) })),
+      null,
+      1,
+    ),
+  )
   process.stderr.write(`report: ${join(a.out, 'README.md')} (${all.length} runs, ${torch.length} PyTorch runs)\n`)
 }
 

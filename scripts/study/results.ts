@@ -105,7 +105,11 @@ export function readTorchRuns(dir: string, recipes: Map<string, string> = new Ma
     .flatMap((name) => {
       const p = join(runs, name, 'log.json')
       const err = join(runs, name, 'stderr.log')
-      const r = existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Omit<TorchRun, 'name' | 'oracle' | 'passes'>) : existsSync(err) ? fromProgress(readFileSync(err, 'utf8'), recipes.get(name) ?? '') : null
+      const r = existsSync(p)
+        ? (JSON.parse(readFileSync(p, 'utf8')) as Omit<TorchRun, 'name' | 'oracle' | 'passes'>)
+        : existsSync(err)
+          ? fromProgress(readFileSync(err, 'utf8'), recipes.get(name) ?? '')
+          : null
       if (!r) return []
       const o = join(runs, name, 'oracle.json')
       const attack = { kind: String(r.args.attack) as 'pgd' | 'fgsm-rs' | 'none', steps: Number(r.args.steps) }

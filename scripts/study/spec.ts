@@ -85,7 +85,10 @@ function curveOf(v: unknown, presets: Record<string, { points: ControlPoint[] }>
 function slug(v: unknown): string {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v)
   if (Array.isArray(v)) return `pts${v.length}-${hash(JSON.stringify(v))}`
-  if (isObj(v)) return Object.entries(v).map(([k, x]) => `${k}${slug(x)}`).join('-')
+  if (isObj(v))
+    return Object.entries(v)
+      .map(([k, x]) => `${k}${slug(x)}`)
+      .join('-')
   return 'null'
 }
 
@@ -98,8 +101,7 @@ function hash(s: string): string {
   return one(0x811c9dc5) + one(0x01000193)
 }
 
-const product = (axes: [string, unknown[]][]): Record<string, unknown>[] =>
-  axes.reduce<Record<string, unknown>[]>((acc, [k, vs]) => acc.flatMap((a) => vs.map((v) => ({ ...a, [k]: v }))), [{}])
+const product = (axes: [string, unknown[]][]): Record<string, unknown>[] => axes.reduce<Record<string, unknown>[]>((acc, [k, vs]) => acc.flatMap((a) => vs.map((v) => ({ ...a, [k]: v }))), [{}])
 
 /** Applies a budget to a config: passes → epochs over the config's training subset (at least 1). */
 function applyBudget(c: RunConfig, b: unknown, field: string, problems: string[]): Budget | null {
@@ -145,7 +147,8 @@ export function parseStudy(raw: unknown): Study {
   const grids = raw.grids
   if (!Array.isArray(grids) || grids.length === 0) problems.push('grids: a non-empty list of {"name", "axes"} is required')
   const evalPoints = raw.evalPoints
-  if (evalPoints !== undefined && !(typeof evalPoints === 'number' && Number.isInteger(evalPoints) && evalPoints >= 1)) problems.push(`evalPoints: a whole number ≥ 1, got ${JSON.stringify(evalPoints)}`)
+  if (evalPoints !== undefined && !(typeof evalPoints === 'number' && Number.isInteger(evalPoints) && evalPoints >= 1))
+    problems.push(`evalPoints: a whole number ≥ 1, got ${JSON.stringify(evalPoints)}`)
   for (const k of Object.keys(raw)) if (!['name', 'backend', 'base', 'grids', 'evalPoints'].includes(k)) problems.push(`${k}: unknown top-level field (known: name, backend, base, evalPoints, grids)`)
   // Go on to the grids where they can be read, so one message names every problem.
   if (!Array.isArray(grids) || !isObj(base)) throw new StudyError(problems)
@@ -191,9 +194,17 @@ export function parseStudy(raw: unknown): Study {
       const points = typeof g.evalPoints === 'number' ? g.evalPoints : evalPoints
       if (typeof points === 'number') config.evalEvery = Math.max(1, Math.ceil(totalSteps(config) / points))
       if (config.trainSize > TRAIN_SET_SIZE) problems.push(`${field('trainSize')}: at most ${TRAIN_SET_SIZE} training images exist`)
-      for (const p of configProblems(config)) problems.push(`${at} (${Object.entries(cell).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}): ${p}`)
+      for (const p of configProblems(config))
+        problems.push(
+          `${at} (${Object.entries(cell)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(', ')}): ${p}`,
+        )
       if (problems.length > before || !sched) continue
-      const label = Object.entries(cell).map(([k, v]) => `${k}=${slug(v)}`).join(', ') || 'base'
+      const label =
+        Object.entries(cell)
+          .map(([k, v]) => `${k}=${slug(v)}`)
+          .join(', ') || 'base'
       const id = `${config.model}-${config.init}-s${config.seed}-${hash(JSON.stringify({ config, schedule: sched.points, backend }))}`
       const same = ids.get(id)
       if (same) same.grids.push({ grid: gridName, axes: cell })

@@ -80,7 +80,17 @@ async function child(dir: string, assets?: string, testImages?: number): Promise
   const started = new Date().toISOString()
   const { result, weights } = await runHeadless(run.config, run.schedule, env, run.backend, log)
   if (weights) await writeFile(join(dir, 'weights.safetensors'), weights)
-  const record = { id: run.id, label: run.label, grids: run.grids, scheduleName: run.scheduleName, epsCurveName: run.epsCurveName, budget: run.budget, startedAt: started, passes: passesSpent(run.config, result.steps), ...result }
+  const record = {
+    id: run.id,
+    label: run.label,
+    grids: run.grids,
+    scheduleName: run.scheduleName,
+    epsCurveName: run.epsCurveName,
+    budget: run.budget,
+    startedAt: started,
+    passes: passesSpent(run.config, result.steps),
+    ...result,
+  }
   await writeFile(join(dir, 'log.json.tmp'), JSON.stringify(record))
   await rename(join(dir, 'log.json.tmp'), join(dir, 'log.json'))
   log(`${result.status}${result.reason ? ` (${result.reason})` : ''}`)
@@ -100,7 +110,12 @@ async function probe(allowSoftware: boolean): Promise<void> {
   }
 }
 
-const fmt = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`)
+const fmt = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${Math.round(s)}s`
 
 /** How to start this file again as a child: tsx from the repository, or the bundle as it is. */
 function childCommand(): string[] {
@@ -146,7 +161,10 @@ async function main() {
     await writeFile(join(dir, 'run.json'), JSON.stringify(r, null, 1))
     const t0 = Date.now()
     const code = await new Promise<number>((res) => {
-      const p = spawn(cmd[0], [...cmd.slice(1), '--child', dir, ...(a.assets ? ['--assets', a.assets] : []), ...(a.testImages ? ['--test-images', String(a.testImages)] : [])], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
+      const p = spawn(cmd[0], [...cmd.slice(1), '--child', dir, ...(a.assets ? ['--assets', a.assets] : []), ...(a.testImages ? ['--test-images', String(a.testImages)] : [])], {
+        cwd: REPO,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
       const chunks: Buffer[] = []
       p.stderr.on('data', (b: Buffer) => chunks.push(b))
       p.on('close', async (c) => {

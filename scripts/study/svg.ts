@@ -56,7 +56,8 @@ export function lineChart(c: ChartSpec): string {
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${m.l}" y="20" font-size="14" font-weight="bold">${esc(c.title)}</text>`,
   ]
-  for (const t of niceTicks(x0, x1)) out.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${X(t)}" y="${H - m.b + 16}" text-anchor="middle">${fmtTick(t)}</text>`)
+  for (const t of niceTicks(x0, x1))
+    out.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${X(t)}" y="${H - m.b + 16}" text-anchor="middle">${fmtTick(t)}</text>`)
   for (const t of niceTicks(y0, y1)) out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(t)}" y2="${Y(t)}" stroke="#eee"/><text x="${m.l - 6}" y="${Y(t) + 4}" text-anchor="end">${fmtTick(t)}</text>`)
   out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`)
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">${esc(c.xLabel)}</text>`)
@@ -75,7 +76,9 @@ export function lineChart(c: ChartSpec): string {
       if (s.markersOnly && p.lo !== undefined) out.push(`<line x1="${X(p.x)}" x2="${X(p.x)}" y1="${Y(p.lo)}" y2="${Y(p.hi!)}" stroke="${s.color}"/>`)
     }
     const ly = m.t + 8 + i * 18
-    out.push(`<line x1="${W - m.r + 10}" x2="${W - m.r + 30}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="${W - m.r + 36}" y="${ly + 4}">${esc(s.name)}</text>`)
+    out.push(
+      `<line x1="${W - m.r + 10}" x2="${W - m.r + 30}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="${W - m.r + 36}" y="${ly + 4}">${esc(s.name)}</text>`,
+    )
   })
   out.push('</svg>')
   return out.join('\n') + '\n'

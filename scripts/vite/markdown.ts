@@ -12,13 +12,25 @@ export function renderInline(text: string): string {
   // Code spans first, kept out of every other rule.
   let s = text.replace(/`([^`]+)`/g, (_, c: string) => `\u0000${codes.push(`<code>${escapeHtml(c)}</code>`) - 1}\u0000`)
   s = escapeHtml(s)
-  s = s.replace(/!\[([^\]]*)\]\(([^)\s]+)(?:\s+&quot;([^&]*)&quot;)?\)/g, (_, alt: string, src: string, title?: string) => `<img src="${safeUrl(src)}" alt="${alt}"${title ? ` title="${title}"` : ''}>`)
+  s = s.replace(
+    /!\[([^\]]*)\]\(([^)\s]+)(?:\s+&quot;([^&]*)&quot;)?\)/g,
+    (_, alt: string, src: string, title?: string) => `<img src="${safeUrl(src)}" alt="${alt}"${title ? ` title="${title}"` : ''}>`,
+  )
   s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) => `<a href="${safeUrl(href)}">${label}</a>`)
-  s = s.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>').replace(/(^|[^\w*])\*([^*\s][^*]*)\*(?!\w)/g, '$1<em>$2</em>').replace(/(^|[^\w])_([^_\s][^_]*)_(?!\w)/g, '$1<em>$2</em>')
+  s = s
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/(^|[^\w*])\*([^*\s][^*]*)\*(?!\w)/g, '$1<em>$2</em>')
+    .replace(/(^|[^\w])_([^_\s][^_]*)_(?!\w)/g, '$1<em>$2</em>')
   return s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => codes[Number(i)])
 }
 
-const cells = (row: string) => row.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim())
+const cells = (row: string) =>
+  row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split('|')
+    .map((c) => c.trim())
 const isTableRule = (line: string) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line)
 const LIST = /^\s*([-*+]|\d+[.)])\s+(.*)$/
 
@@ -43,7 +55,11 @@ export function renderMarkdown(md: string): string {
     const heading = line.match(/^(#{1,6})\s+(.*?)\s*#*\s*$/)
     if (heading) {
       const level = heading[1].length
-      const id = heading[2].toLowerCase().replace(/[^\w\s-]/g, '').trim().replace(/\s+/g, '-')
+      const id = heading[2]
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .trim()
+        .replace(/\s+/g, '-')
       out.push(`<h${level} id="${id}">${renderInline(heading[2])}</h${level}>`)
       i++
       continue
@@ -58,7 +74,12 @@ export function renderMarkdown(md: string): string {
       const align = cells(lines[i + 1]).map((c) => (c.endsWith(':') ? (c.startsWith(':') ? 'center' : 'right') : ''))
       const td = (tag: string, c: string, k: number) => `<${tag}${align[k] ? ` style="text-align:${align[k]}"` : ''}>${renderInline(c)}</${tag}>`
       const rows: string[] = []
-      for (i += 2; i < lines.length && lines[i].includes('|') && lines[i].trim(); i++) rows.push(`<tr>${cells(lines[i]).map((c, k) => td('td', c, k)).join('')}</tr>`)
+      for (i += 2; i < lines.length && lines[i].includes('|') && lines[i].trim(); i++)
+        rows.push(
+          `<tr>${cells(lines[i])
+            .map((c, k) => td('td', c, k))
+            .join('')}</tr>`,
+        )
       out.push(`<table><thead><tr>${head.map((c, k) => td('th', c, k)).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`)
       continue
     }

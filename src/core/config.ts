@@ -72,7 +72,10 @@ export function configProblems(c: RunConfig): string[] {
   if (!(c.peakLr > 0 && c.peakLr <= 10)) p.push('Peak learning rate must be above 0 and at most 10.')
   if (!(c.momentum >= 0 && c.momentum < 1)) p.push('Momentum must be in [0, 1).')
   if (!(c.weightDecay >= 0 && c.weightDecay <= 0.1)) p.push('Weight decay must be in [0, 0.1].')
-  for (const [name, a] of [['Training', c.trainAttack], ['Evaluation', c.evalAttack]] as const) {
+  for (const [name, a] of [
+    ['Training', c.trainAttack],
+    ['Evaluation', c.evalAttack],
+  ] as const) {
     if (!(a.eps255 >= 0 && a.eps255 <= 64)) p.push(`${name} attack eps must be in [0, 64]/255.`)
     if (!(a.stepSize255 > 0 && a.stepSize255 <= 64)) p.push(`${name} attack step size must be in (0, 64]/255.`)
     if (!int(a.steps) || a.steps < 1 || a.steps > 100) p.push(`${name} attack steps must be a whole number from 1 to 100.`)

@@ -45,8 +45,16 @@ const clamp01 = (v: number) => Math.min(1, Math.max(0, v))
 export function normalizeSchedule(pts: readonly ControlPoint[]): ControlPoint[] {
   const finite = pts.filter((p) => Number.isFinite(p.t) && Number.isFinite(p.y))
   const sorted = finite.map((p) => ({ t: clamp01(p.t), y: clamp01(p.y) })).sort((a, b) => a.t - b.t)
-  if (sorted.length === 0) return [{ t: 0, y: 1 }, { t: 1, y: 1 }]
-  if (sorted.length === 1) return [{ t: 0, y: sorted[0].y }, { t: 1, y: sorted[0].y }]
+  if (sorted.length === 0)
+    return [
+      { t: 0, y: 1 },
+      { t: 1, y: 1 },
+    ]
+  if (sorted.length === 1)
+    return [
+      { t: 0, y: sorted[0].y },
+      { t: 1, y: sorted[0].y },
+    ]
   sorted[0] = { ...sorted[0], t: 0 }
   sorted[sorted.length - 1] = { ...sorted[sorted.length - 1], t: 1 }
   return sorted.slice(0, MAX_POINTS)

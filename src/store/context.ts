@@ -51,9 +51,12 @@ export function createCtx(get: Ctx['get'], set: Ctx['set'], deps: Required<Store
       try {
         await deps.runStorage.putRun(run)
       } catch (e) {
-        ctx.notify('error', isQuotaError(e)
-          ? `Browser storage is full: the latest changes to ${run.name} were not saved (everything saved before is intact). Download or delete old runs to free space.`
-          : `Could not save ${run.name}: ${errorText(e)}`)
+        ctx.notify(
+          'error',
+          isQuotaError(e)
+            ? `Browser storage is full: the latest changes to ${run.name} were not saved (everything saved before is intact). Download or delete old runs to free space.`
+            : `Could not save ${run.name}: ${errorText(e)}`,
+        )
       }
     },
     notify(level, text) {

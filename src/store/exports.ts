@@ -33,7 +33,12 @@ export function historyJson(run: Run, appVersion: string): string {
     totalSteps: run.totalSteps,
     evals: chartEvals(run).map(jsonSafe),
     // APGD-CE on the final weights, when it was asked for.
-    strongEval: run.strongEval && { attack: run.strongEval.attack, label: evalAttackLabel(run.strongEval.attack), at: new Date(run.strongEval.at).toISOString(), point: jsonSafe(run.strongEval.point) },
+    strongEval: run.strongEval && {
+      attack: run.strongEval.attack,
+      label: evalAttackLabel(run.strongEval.attack),
+      at: new Date(run.strongEval.at).toISOString(),
+      point: jsonSafe(run.strongEval.point),
+    },
     steps: run.steps.map(jsonSafe),
   }
   return JSON.stringify(doc, null, 1)
@@ -51,9 +56,7 @@ const cell = (v: number | null) => (v === null || !Number.isFinite(v) ? '' : Str
 export function historyCsv(run: Run): string {
   const cls = CIFAR10_CLASSES
   const header = ['step', 'epoch', 'lr', 'train_loss', 'clean_acc', 'robust_acc', 'eval_size', 'elapsed_ms', ...cls.map((c) => `clean_${c}`), ...cls.map((c) => `robust_${c}`)]
-  const rows = chartEvals(run).map((p) =>
-    [p.step, p.epoch, p.lr, p.trainLoss, p.clean, p.robust, p.evalSize, p.elapsedMs, ...padded(p.perClassClean), ...padded(p.perClassRobust)].map(cell).join(','),
-  )
+  const rows = chartEvals(run).map((p) => [p.step, p.epoch, p.lr, p.trainLoss, p.clean, p.robust, p.evalSize, p.elapsedMs, ...padded(p.perClassClean), ...padded(p.perClassRobust)].map(cell).join(','))
   return [header.join(','), ...rows].join('\n') + '\n'
 }
 

@@ -80,7 +80,8 @@ export function parseRunHistory(text: string, fileName: string): RunHistory {
   const problems = configProblems({ ...config, model: known ? config.model : 'resnet20' })
   if (problems.length) throw new Error(`${label} has an unusable configuration: ${problems.join(' ')}`)
   const schedule = doc.schedule
-  if (!Array.isArray(schedule) || scheduleProblems(schedule as ControlPoint[]).length) throw new Error(`${label} has no usable LR schedule${Array.isArray(schedule) ? `: ${scheduleProblems(schedule as ControlPoint[]).join(' ')}` : ''}`)
+  if (!Array.isArray(schedule) || scheduleProblems(schedule as ControlPoint[]).length)
+    throw new Error(`${label} has no usable LR schedule${Array.isArray(schedule) ? `: ${scheduleProblems(schedule as ControlPoint[]).join(' ')}` : ''}`)
   if (!Array.isArray(doc.evals)) throw new Error(`${label} has no evaluations`)
   const evals = doc.evals.map((p, i) => evalPointOf(p, i, label))
   if (!evals.some((p) => p.step > 0)) throw new Error(`${label} has no evaluation after training started: nothing to compare`)
@@ -122,7 +123,11 @@ export function checkHistoryWeights(bytes: Uint8Array, fileName: string, model: 
   // BatchNorm's step counters ride along in PyTorch's state dicts; the model does not need them.
   const unexpected = [...dict.keys()].filter((n) => !want.has(n) && !n.endsWith('num_batches_tracked'))
   const shapes = [...want].filter(([n, s]) => dict.has(n) && dict.get(n)!.shape.join('x') !== s.join('x')).map(([n]) => n)
-  const parts = [missing.length && `missing ${missing.slice(0, 6).join(', ')}`, unexpected.length && `unexpected ${unexpected.slice(0, 6).join(', ')}`, shapes.length && `wrong shapes ${shapes.slice(0, 6).join(', ')}`].filter(Boolean)
+  const parts = [
+    missing.length && `missing ${missing.slice(0, 6).join(', ')}`,
+    unexpected.length && `unexpected ${unexpected.slice(0, 6).join(', ')}`,
+    shapes.length && `wrong shapes ${shapes.slice(0, 6).join(', ')}`,
+  ].filter(Boolean)
   if (parts.length) throw new Error(`'${fileName}' are not ${model} weights (${parts.join('; ')})`)
 }
 

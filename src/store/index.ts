@@ -89,7 +89,10 @@ export function createAppStore(deps: StoreDeps) {
           if (link) {
             set({ config: link.config, schedule: link.schedule })
             persistSettings()
-            ctx.notify(link.problems.length ? 'warning' : 'info', link.problems.length ? `Settings loaded from the shared link, with problems: ${link.problems.join(' ')}` : 'Settings loaded from the shared link.')
+            ctx.notify(
+              link.problems.length ? 'warning' : 'info',
+              link.problems.length ? `Settings loaded from the shared link, with problems: ${link.problems.join(' ')}` : 'Settings loaded from the shared link.',
+            )
           }
           try {
             const stored = (await full.runStorage.loadRuns()).sort((a, b) => a.createdAt - b.createdAt)

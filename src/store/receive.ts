@@ -145,9 +145,12 @@ async function finishRun(ctx: Ctx, msg: Extract<FromWorker, { type: 'runEnded' }
       ctx.updateRun(id, (r) => ({ ...r, weights: 'saved' }))
     } catch (e) {
       const name = ctx.get().runs[id]?.name ?? 'this run'
-      ctx.notify('error', isQuotaError(e)
-        ? `Browser storage is full: the tuned weights of ${name} are kept only until this tab closes. Download them now, or delete old runs to free space.`
-        : `Could not save the weights of ${name}: ${errorText(e)}. They are kept until this tab closes.`)
+      ctx.notify(
+        'error',
+        isQuotaError(e)
+          ? `Browser storage is full: the tuned weights of ${name} are kept only until this tab closes. Download them now, or delete old runs to free space.`
+          : `Could not save the weights of ${name}: ${errorText(e)}. They are kept until this tab closes.`,
+      )
     }
   }
   // A finished run keeps its final weights; an interrupted one keeps its snapshot to resume from.

@@ -37,9 +37,12 @@ export function receiveSnapshot(ctx: Ctx, msg: Extract<FromWorker, { type: 'snap
       ctx.updateRun(msg.runId, (r) => ({ ...r, snapshot: info }))
     } catch (e) {
       const kept = now.snapshot ? ` The snapshot at step ${now.snapshot.step} is intact.` : ''
-      ctx.notify('error', isQuotaError(e)
-        ? `Browser storage is full: ${now.name} cannot save a snapshot to resume from, so a reload or crash would lose its progress since then.${kept} Delete old runs to free space; training goes on.`
-        : `Could not save a snapshot of ${now.name}: ${errorText(e)}.${kept}`)
+      ctx.notify(
+        'error',
+        isQuotaError(e)
+          ? `Browser storage is full: ${now.name} cannot save a snapshot to resume from, so a reload or crash would lose its progress since then.${kept} Delete old runs to free space; training goes on.`
+          : `Could not save a snapshot of ${now.name}: ${errorText(e)}.${kept}`,
+      )
     }
   })
 }

@@ -98,8 +98,7 @@ export interface AppState {
   actions: Actions
 }
 
-export const baselineKey = (modelGen: number, a: EvalAttack, evalSize: number) =>
-  `${modelGen}|${a.kind}|${a.eps255}|${a.stepSize255}|${a.steps}|${a.randomStart}|${a.restarts}|${evalSize}`
+export const baselineKey = (modelGen: number, a: EvalAttack, evalSize: number) => `${modelGen}|${a.kind}|${a.eps255}|${a.stepSize255}|${a.steps}|${a.randomStart}|${a.restarts}|${evalSize}`
 
 /** The baseline of the current base model under the editor's evaluation settings. */
 export function currentBaseline(s: AppState): BaselineEntry | null {

@@ -11,7 +11,6 @@ import { errorText } from './persistence'
 import { startNext } from './runLifecycle'
 import { isFinished, type EvalJob, type Run } from './types'
 
-
 /** The run's own evaluation settings (ε, images) with APGD-CE, so the two figures compare. */
 export function strongAttack(run: Run): EvalAttack {
   return { ...run.config.evalAttack, kind: 'apgd-ce', steps: APGD_STEPS, randomStart: true, restarts: 1 }

@@ -5,8 +5,7 @@ import type { AttackShard } from '../core/train/attackShards'
 
 export type ToHelper =
   /** Start the WASM backend with `threads` XNNPACK threads; answered by 'ready' or 'error'. */
-  | { type: 'init'; threads?: number }
-  | { type: 'attack'; id: number; shard: AttackShard }
+  { type: 'init'; threads?: number } | { type: 'attack'; id: number; shard: AttackShard }
 
 export type FromHelper =
   | { type: 'ready'; adapter: string; threads: number }

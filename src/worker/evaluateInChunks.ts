@@ -34,5 +34,16 @@ export async function evaluateInChunks(model: Model, set: CifarSet, attack: Eval
   }
   const sum = (a: number[]) => a.reduce((s, v) => s + v, 0)
   const ratio = (a: number[]) => a.map((v, k) => (total[k] ? v / total[k] : 0))
-  return { step: 0, epoch: 0, lr: 0, trainLoss: null, clean: sum(clean) / set.n, robust: sum(robust) / set.n, perClassClean: ratio(clean), perClassRobust: ratio(robust), evalSize: set.n, elapsedMs: performance.now() - started }
+  return {
+    step: 0,
+    epoch: 0,
+    lr: 0,
+    trainLoss: null,
+    clean: sum(clean) / set.n,
+    robust: sum(robust) / set.n,
+    perClassClean: ratio(clean),
+    perClassRobust: ratio(robust),
+    evalSize: set.n,
+    elapsedMs: performance.now() - started,
+  }
 }

@@ -143,15 +143,22 @@ export function createHandler(post: Post, env: WorkerEnv) {
     let status: FromWorker & { type: 'runEnded' }
     try {
       post({ type: 'runStarted', runId, totalSteps: totalSteps(config) })
-      const r = await fineTune(active.model, data, config, schedule, {
-        onStep: (info) => post({ type: 'step', runId, info }),
-        onEval: (point) => post({ type: 'eval', runId, point }),
-        onExamples: (step, examples) => post({ type: 'examples', runId, step, examples }),
-        shouldStop: () => active.stop,
-        gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
-        paused: () => active.paused,
-        onSnapshot: (snapshot) => post({ type: 'snapshot', runId, snapshot, backend: backendName ?? 'cpu' }, snapshotBuffers(snapshot)),
-      }, { attackHelpers: helpers, initialEval: resume ? undefined : reusableBaseline(config, fromScratch), resumeFrom: resume?.snapshot })
+      const r = await fineTune(
+        active.model,
+        data,
+        config,
+        schedule,
+        {
+          onStep: (info) => post({ type: 'step', runId, info }),
+          onEval: (point) => post({ type: 'eval', runId, point }),
+          onExamples: (step, examples) => post({ type: 'examples', runId, step, examples }),
+          shouldStop: () => active.stop,
+          gate: () => (active.paused ? new Promise<void>((res) => (active.release = res)) : Promise.resolve()),
+          paused: () => active.paused,
+          onSnapshot: (snapshot) => post({ type: 'snapshot', runId, snapshot, backend: backendName ?? 'cpu' }, snapshotBuffers(snapshot)),
+        },
+        { attackHelpers: helpers, initialEval: resume ? undefined : reusableBaseline(config, fromScratch), resumeFrom: resume?.snapshot },
+      )
       const interrupted = active.interrupted
       status = { type: 'runEnded', runId, status: interrupted ? 'interrupted' : r.status, reason: interrupted ?? r.reason, weights: null, wallMs: r.wallMs }
     } catch (e) {
@@ -159,7 +166,14 @@ export function createHandler(post: Post, env: WorkerEnv) {
     }
     try {
       const dict = await stateDictFromModel(active.model)
-      const meta = { format: 'pt', producer: 'advtune', run: runId, base: resume ? resume.base : fromScratch ? `random ${config.model} (He init, seed ${config.seed})` : baseName, config: JSON.stringify(config), schedule: JSON.stringify(schedule) }
+      const meta = {
+        format: 'pt',
+        producer: 'advtune',
+        run: runId,
+        base: resume ? resume.base : fromScratch ? `random ${config.model} (He init, seed ${config.seed})` : baseName,
+        config: JSON.stringify(config),
+        schedule: JSON.stringify(schedule),
+      }
       status.weights = serializeSafetensors(dict, meta).buffer as ArrayBuffer
     } catch {
       // A lost device leaves nothing to read back; the run's history is still reported.
@@ -182,7 +196,7 @@ export function createHandler(post: Post, env: WorkerEnv) {
   async function evaluateWeights(msg: Extract<ToWorker, { type: 'evaluateWeights' }>) {
     if (!test) return fail('the test images are not loaded yet', { requestId: msg.requestId })
     if (!(Number.isInteger(msg.evalSize) && msg.evalSize >= 1 && msg.evalSize <= test.n)) return fail(`the evaluation subset must hold 1 to ${test.n} images`, { requestId: msg.requestId })
-    const model = modelFromCheckpoint(new Uint8Array(msg.weights), 'the run\'s weights')
+    const model = modelFromCheckpoint(new Uint8Array(msg.weights), "the run's weights")
     try {
       const progress = (done: number) => post({ type: 'evaluationProgress', requestId: msg.requestId, done, total: msg.evalSize })
       const point = await evaluateInChunks(model, head(test, msg.evalSize), msg.evalAttack, helpers, progress)

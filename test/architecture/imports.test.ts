@@ -29,7 +29,11 @@ function resolveLocal(from: string, spec: string): string {
   return rel(found)
 }
 
-const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/')
+const packageName = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/')
 
 function importsOf(file: string): Import[] {
   const text = readFileSync(resolve(REPO, file), 'utf8')

@@ -37,8 +37,18 @@ describe('WebGPU training kernels (headless Chromium)', () => {
     // The attack's fused kernels and BatchNorm folding: taken, and the CPU op path's values (the
     // same float operations; the kernels that sum, to 1e-5 relative).
     expect(r.fusedOps.map((row) => row.name)).toEqual([
-      'relu(a + b)', 'dy · [y > 0]', '(a + b) · [y > 0]', 'PGD-3 update', 'folded filter', 'folded shift', 'relu(a + b), 5.2M elements',
-      'conv input gradient · [y > 0]', '(conv input gradient, stride 2, + residual) · [y > 0]', 'mean gradient · [y > 0]', 'softmax − onehot', '(x − mean)/std',
+      'relu(a + b)',
+      'dy · [y > 0]',
+      '(a + b) · [y > 0]',
+      'PGD-3 update',
+      'folded filter',
+      'folded shift',
+      'relu(a + b), 5.2M elements',
+      'conv input gradient · [y > 0]',
+      '(conv input gradient, stride 2, + residual) · [y > 0]',
+      'mean gradient · [y > 0]',
+      'softmax − onehot',
+      '(x − mean)/std',
     ])
     for (const row of r.fusedOps) {
       expect(row.kernelRan, row.name).toBe(true)

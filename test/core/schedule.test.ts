@@ -58,10 +58,32 @@ describe('normalizeSchedule and scheduleProblems', () => {
   })
   it('names what makes a schedule impossible', () => {
     expect(scheduleProblems([{ t: 0, y: 1 }]).join()).toMatch(/two control points/)
-    expect(scheduleProblems([{ t: 0, y: 0 }, { t: 1, y: 0 }]).join()).toMatch(/zero everywhere/)
-    expect(scheduleProblems([{ t: 0.2, y: 1 }, { t: 1, y: 0 }]).join()).toMatch(/first point/)
-    expect(scheduleProblems([{ t: 0, y: 1 }, { t: 0.6, y: 1 }, { t: 0.3, y: 1 }, { t: 1, y: 1 }]).join()).toMatch(/ordered/)
-    expect(scheduleProblems([{ t: 0, y: NaN }, { t: 1, y: 1 }]).join()).toMatch(/finite/)
+    expect(
+      scheduleProblems([
+        { t: 0, y: 0 },
+        { t: 1, y: 0 },
+      ]).join(),
+    ).toMatch(/zero everywhere/)
+    expect(
+      scheduleProblems([
+        { t: 0.2, y: 1 },
+        { t: 1, y: 0 },
+      ]).join(),
+    ).toMatch(/first point/)
+    expect(
+      scheduleProblems([
+        { t: 0, y: 1 },
+        { t: 0.6, y: 1 },
+        { t: 0.3, y: 1 },
+        { t: 1, y: 1 },
+      ]).join(),
+    ).toMatch(/ordered/)
+    expect(
+      scheduleProblems([
+        { t: 0, y: NaN },
+        { t: 1, y: 1 },
+      ]).join(),
+    ).toMatch(/finite/)
   })
   it('accepts every preset', () => {
     for (const p of Object.values(PRESETS)) expect(scheduleProblems(p.points)).toEqual([])

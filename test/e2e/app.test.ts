@@ -94,7 +94,9 @@ async function download(selector: string, files: number): Promise<{ name: string
 /** The bytes of a run's tuned weights as the page holds them (memory or IndexedDB). */
 async function pageWeights(id: string): Promise<Buffer> {
   const b64 = await page.evaluate(async (runId) => {
-    const bytes = await (window as unknown as { advtune: { store: { getState(): { actions: { getWeights(id: string): Promise<ArrayBuffer | null> } } } } }).advtune.store.getState().actions.getWeights(runId)
+    const bytes = await (window as unknown as { advtune: { store: { getState(): { actions: { getWeights(id: string): Promise<ArrayBuffer | null> } } } } }).advtune.store
+      .getState()
+      .actions.getWeights(runId)
     if (!bytes) return null
     let s = ''
     const u = new Uint8Array(bytes)
@@ -279,10 +281,14 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
 
     // Mid-run (on a software adapter steps take seconds; a GPU may already be done): the step-2
     // evaluation and previews are in.
-    await page.waitForFunction((rid) => {
-      const r = (window as unknown as { advtune: { store: { getState(): { runs: Record<string, Run> } } } }).advtune.store.getState().runs[rid]
-      return r.evals.some((e) => e.step === 2) && (r.examples?.step ?? 0) >= 2
-    }, id, { timeout: 300_000, polling: 250 })
+    await page.waitForFunction(
+      (rid) => {
+        const r = (window as unknown as { advtune: { store: { getState(): { runs: Record<string, Run> } } } }).advtune.store.getState().runs[rid]
+        return r.evals.some((e) => e.step === 2) && (r.examples?.step ?? 0) >= 2
+      },
+      id,
+      { timeout: 300_000, polling: 250 },
+    )
     expect(Number(await page.getAttribute('[data-testid=run-progress]', 'aria-valuenow'))).toBeGreaterThanOrEqual(50)
     await page.waitForTimeout(400) // the charts redraw at most every 250 ms
     await shot('3-run-in-progress.png')
@@ -311,7 +317,12 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
     expect(await page.getAttribute('[data-testid=loss-chart]', 'data-points')).toBe('4')
     expect(await page.getAttribute('[data-testid=lr-chart]', 'data-points')).toBe('5')
     expect(await page.getAttribute('[data-testid=eps255-chart]', 'data-points')).toBe('5')
-    for (const [chart, curve] of [['accuracy-chart', 'recharts-line-curve'], ['loss-chart', 'line-curve'], ['lr-chart', 'line-curve'], ['eps255-chart', 'line-curve']]) {
+    for (const [chart, curve] of [
+      ['accuracy-chart', 'recharts-line-curve'],
+      ['loss-chart', 'line-curve'],
+      ['lr-chart', 'line-curve'],
+      ['eps255-chart', 'line-curve'],
+    ]) {
       const lens = await page.locator(`[data-testid=${chart}] path.${curve}`).evaluateAll((ps) => ps.map((p) => (p as SVGPathElement).getTotalLength()))
       expect(Math.max(...lens), chart).toBeGreaterThan(50)
     }
@@ -472,7 +483,16 @@ describe('advtune in headless Chromium on WebGPU (production build)', () => {
       expect(state).toBe('ready')
       expect(await report.locator('h1').count()).toBeGreaterThan(0)
       // Every chart of the report loads from beside it.
-      const images = await report.locator('main img').evaluateAll((imgs) => Promise.all(imgs.map((i) => (i as HTMLImageElement).decode().then(() => (i as HTMLImageElement).naturalWidth, () => 0))))
+      const images = await report.locator('main img').evaluateAll((imgs) =>
+        Promise.all(
+          imgs.map((i) =>
+            (i as HTMLImageElement).decode().then(
+              () => (i as HTMLImageElement).naturalWidth,
+              () => 0,
+            ),
+          ),
+        ),
+      )
       for (const w of images) expect(w).toBeGreaterThan(0)
     } else expect(state).toBe('missing')
     // Its way back is the app's page (not followed: a second app would start a second worker).
@@ -500,7 +520,8 @@ function tfjsLayout(t: HostTensor): Float32Array | Int32Array {
   const out = new (src instanceof Int32Array ? Int32Array : Float32Array)(src.length)
   if (t.shape.length === 4) {
     const [O, I, H, W] = t.shape
-    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[h * W * I * O + w * I * O + i * O + o] = src[o * I * H * W + i * H * W + h * W + w]
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < I; i++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[h * W * I * O + w * I * O + i * O + o] = src[o * I * H * W + i * H * W + h * W + w]
     return out
   }
   if (t.shape.length === 2) {

@@ -46,7 +46,8 @@ describe('advtune on the backend it picks by itself (production build)', () => {
       const a = await (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> } }).gpu?.requestAdapter()
       return a ? { software: a.info?.isFallbackAdapter === true } : null
     })
-    if (adapter && !adapter.software) expect(w.backend).toBe('webgpu') // a real GPU is used
+    if (adapter && !adapter.software)
+      expect(w.backend).toBe('webgpu') // a real GPU is used
     else {
       // No hardware WebGPU: a CPU backend, and the badge says so and why.
       expect(['wasm', 'webgl']).toContain(w.backend)
@@ -142,7 +143,11 @@ describe('advtune on the backend it picks by itself (production build)', () => {
     // The tensors of the safetensors file (after its header, which names the run), hashed in the page.
     const digest = (id: string) =>
       p.evaluate(async (runId) => {
-        const bytes = new Uint8Array((await (window as unknown as { advtune: { store: { getState(): { actions: { getWeights(id: string): Promise<ArrayBuffer | null> } } } } }).advtune.store.getState().actions.getWeights(runId))!)
+        const bytes = new Uint8Array(
+          (await (window as unknown as { advtune: { store: { getState(): { actions: { getWeights(id: string): Promise<ArrayBuffer | null> } } } } }).advtune.store
+            .getState()
+            .actions.getWeights(runId))!,
+        )
         const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true))
         const hash = await crypto.subtle.digest('SHA-256', bytes.slice(8 + headerLength))
         return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('')

@@ -17,12 +17,10 @@ export const REPO = resolve(import.meta.dirname, '../..')
 export const SCREENSHOTS = join(REPO, process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/e2e-screenshots')
 mkdirSync(SCREENSHOTS, { recursive: true })
 
-
 export interface App {
   url: string // origin with a trailing '/'
   close(): Promise<void>
 }
-
 
 /** `vite build` of the working tree (public/ data and weights included), then `vite preview` of it. */
 export async function buildAndServe(): Promise<App> {

@@ -23,7 +23,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'advtune-apgd-'))
 // One thread: on a shared 2-core machine two PyTorch threads wait on each other for many times longer.
 function torch(cmd: string, args: Record<string, string | number>): Record<string, number> {
   const argv = [join(REPO, 'test/oracle/torch_oracle.py'), cmd, '--data', TEST_BIN, '--threads', '1', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])]
-  return JSON.parse(execFileSync(PYTHON, argv, { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').at(-1)!)
+  return JSON.parse(
+    execFileSync(PYTHON, argv, { encoding: 'utf8', maxBuffer: 1 << 26 })
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  )
 }
 
 beforeAll(useWasm)

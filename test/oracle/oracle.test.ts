@@ -23,7 +23,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'advtune-oracle-'))
 
 function torch(cmd: string, args: Record<string, string | number>): Record<string, number> {
   const argv = [join(REPO, 'test/oracle/torch_oracle.py'), cmd, '--data', TEST_BIN, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])]
-  return JSON.parse(execFileSync(PYTHON, argv, { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').at(-1)!)
+  return JSON.parse(
+    execFileSync(PYTHON, argv, { encoding: 'utf8', maxBuffer: 1 << 26 })
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  )
 }
 
 beforeAll(useWasm)
@@ -87,7 +92,11 @@ describe('training agrees with PyTorch', () => {
     const [lr, momentum, wd] = [0.05, 0.9, 5e-4]
     const model = modelFromStateDict(loadStateDict('resnet20'))
     const stepper = { model, sgd: new Sgd(model.trainable, momentum, wd), rng: createRng(0) }
-    const batch = gatherBatch(loadTestSet(), Array.from({ length: n }, (_, i) => i), null)
+    const batch = gatherBatch(
+      loadTestSet(),
+      Array.from({ length: n }, (_, i) => i),
+      null,
+    )
     const none = { kind: 'none' as const, eps255: 0, stepSize255: 1, steps: 1 }
     const ours = [await trainStep(stepper, batch, none, lr), await trainStep(stepper, batch, none, lr)]
     const file = join(tmp, 'torch-trained.safetensors')

@@ -190,7 +190,8 @@ describe('the exported PyTorch script', () => {
       runAsync(PYTHON, [script('bad32', { ...base, model: 'resnet32' }), '--data', DATA, '--init', checkpointPath('resnet20')]),
     ])
     expect(help.code).toBe(0)
-    for (const flag of ['--data', '--init', '--arch', '--out', '--name', '--epochs', '--train-size', '--eval-size', '--eval-every', '--rng', '--seed', '--device', '--threads']) expect(help.out).toContain(flag)
+    for (const flag of ['--data', '--init', '--arch', '--out', '--name', '--epochs', '--train-size', '--eval-size', '--eval-every', '--rng', '--seed', '--device', '--threads'])
+      expect(help.out).toContain(flag)
 
     expect(noData.code).toBe(2)
     expect(noData.err).toMatch(/no CIFAR-10 in '.*empty'.*cifar-10-batches-py.*cifar-10-batches-bin/)

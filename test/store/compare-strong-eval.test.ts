@@ -45,14 +45,17 @@ describe('compare schedules', () => {
     expect(h.store.getState().notices.at(-1)!.text).toMatch(/Cannot queue the comparison: Batch size/)
     // The editor's own LR schedule does not matter: the presets replace it.
     h.a().setConfig((c) => ({ ...c, batchSize: 128 }))
-    h.a().setSchedule([{ t: 0, y: 0 }, { t: 1, y: 0 }])
+    h.a().setSchedule([
+      { t: 0, y: 0 },
+      { t: 1, y: 0 },
+    ])
     expect(h.a().startRun()).toBeNull()
     expect(h.a().compareSchedules(['constant'])).toHaveLength(1)
   })
 })
 
 describe('APGD-CE on a finished run', () => {
-  it('sends a copy of the final weights with APGD-CE-100 at the run\'s ε and images, shows progress, records the result', async () => {
+  it("sends a copy of the final weights with APGD-CE-100 at the run's ε and images, shows progress, records the result", async () => {
     const storage = memoryRunStorage()
     const h = await readyStore({ runStorage: storage })
     const id = await finishedRun(h)

@@ -25,7 +25,11 @@ describe('ε curve in share links', () => {
 
   it('repairs a fixable ε curve, ignores an unusable one, and rejects unknown start kinds', () => {
     const repaired = decodeShareHash('#v=1&eps=0:0,0.4:3,1:1')!
-    expect(repaired.config.epsCurve).toEqual([{ t: 0, y: 0 }, { t: 0.4, y: 1 }, { t: 1, y: 1 }])
+    expect(repaired.config.epsCurve).toEqual([
+      { t: 0, y: 0 },
+      { t: 0.4, y: 1 },
+      { t: 1, y: 1 },
+    ])
     expect(repaired.problems.join(' ')).toMatch(/ε curve was repaired.*ε cannot exceed ε_max/)
     const bad = decodeShareHash('#v=1&init=pretrained-ish&eps=0:0,0.5:0.5,0.25:1,1:1')!
     expect(bad.config.init).toBe('pretrained')
@@ -52,7 +56,15 @@ describe('ε curve in remembered settings', () => {
     const { epsCurve: _e, init: _i, ...old } = { ...DEFAULT_CONFIG, epochs: 5 }
     kv.setItem(SETTINGS_KEY, JSON.stringify({ config: old, schedule: DEFAULT_SCHEDULE, xAxis: 'epoch' }))
     expect(loadSettings(kv)).toEqual({ config: { ...DEFAULT_CONFIG, epochs: 5 }, schedule: DEFAULT_SCHEDULE, xAxis: 'epoch' })
-    for (const epsCurve of [[{ t: 0, y: 2 }, { t: 1, y: 1 }], [{ t: 0, y: 1 }], 'ramp', [null, null]]) {
+    for (const epsCurve of [
+      [
+        { t: 0, y: 2 },
+        { t: 1, y: 1 },
+      ],
+      [{ t: 0, y: 1 }],
+      'ramp',
+      [null, null],
+    ]) {
       kv.setItem(SETTINGS_KEY, JSON.stringify({ config: { ...DEFAULT_CONFIG, epochs: 5, epsCurve } }))
       expect(loadSettings(kv).config).toEqual({ ...DEFAULT_CONFIG, epochs: 5 })
     }
@@ -96,7 +108,15 @@ describe('ε curve and start in runs', () => {
   it('describes a non-constant ε curve and APGD-CE', () => {
     expect(epsCurveLabel({ ...DEFAULT_CONFIG, epsCurve: EPS_PRESETS.constant.points })).toBeNull()
     expect(epsCurveLabel({ ...DEFAULT_CONFIG, epsCurve: ramp30 })).toBe('ε ramp over the first 30 %')
-    expect(epsCurveLabel({ ...DEFAULT_CONFIG, epsCurve: [{ t: 0, y: 0.25 }, { t: 1, y: 0.75 }] })).toBe('ε curve 2–6/255')
+    expect(
+      epsCurveLabel({
+        ...DEFAULT_CONFIG,
+        epsCurve: [
+          { t: 0, y: 0.25 },
+          { t: 1, y: 0.75 },
+        ],
+      }),
+    ).toBe('ε curve 2–6/255')
     expect(epsCurveLabel({ ...DEFAULT_CONFIG, trainAttack: { ...DEFAULT_CONFIG.trainAttack, kind: 'none' }, epsCurve: ramp30 })).toBeNull()
     expect(trainingLabel({ ...DEFAULT_CONFIG, trainAttack: { kind: 'pgd', eps255: 8, stepSize255: 2, steps: 7 }, epsCurve: ramp30 })).toBe('PGD-7, ε=8/255, step 2/255 · ε ramp over the first 30 %')
     expect(evalAttackLabel({ ...DEFAULT_CONFIG.evalAttack, kind: 'apgd-ce', steps: 100 })).toBe('APGD-CE-100, ε=8/255')

@@ -17,7 +17,14 @@ function run(n: number, evals: [number, number, number][], extra: Partial<Run> =
 
 describe('exports', () => {
   it('names files after the run and its final metrics', () => {
-    expect(runFileStem(run(2, [[0, 0.9, 0], [20, 0.8712, 0.4121]]))).toBe('advtune-run-2-resnet20-clean87.1-robust41.2')
+    expect(
+      runFileStem(
+        run(2, [
+          [0, 0.9, 0],
+          [20, 0.8712, 0.4121],
+        ]),
+      ),
+    ).toBe('advtune-run-2-resnet20-clean87.1-robust41.2')
     expect(runFileStem({ ...run(3, []), name: 'Slow start / fast decay!' })).toBe('advtune-slow-start-fast-decay-resnet20')
   })
 
@@ -54,16 +61,31 @@ describe('exports', () => {
   })
 
   it('chart points do not duplicate step 0 when the run measured it itself', () => {
-    const r = { ...run(1, [[0, 0.91, 0.02], [5, 0.8, 0.2]]), baseline: evalPoint(0, 0.9, 0.01) }
+    const r = {
+      ...run(1, [
+        [0, 0.91, 0.02],
+        [5, 0.8, 0.2],
+      ]),
+      baseline: evalPoint(0, 0.9, 0.01),
+    }
     expect(chartEvals(r).map((p) => p.clean)).toEqual([0.91, 0.8])
   })
 })
 
 describe('comparison', () => {
   it('the winner has the best final robust accuracy; ties go to clean accuracy', () => {
-    const a = run(1, [[0, 0.9, 0], [10, 0.8, 0.4]])
-    const b = run(2, [[0, 0.9, 0], [10, 0.85, 0.4]])
-    const c = run(3, [[0, 0.9, 0], [10, 0.9, 0.35]])
+    const a = run(1, [
+      [0, 0.9, 0],
+      [10, 0.8, 0.4],
+    ])
+    const b = run(2, [
+      [0, 0.9, 0],
+      [10, 0.85, 0.4],
+    ])
+    const c = run(3, [
+      [0, 0.9, 0],
+      [10, 0.9, 0.35],
+    ])
     const none = run(4, [[0, 0.9, 0]])
     expect(winnerId([a, b, c, none])).toBe('r2')
     expect(winnerId([none])).toBeNull()

@@ -39,7 +39,19 @@ export function testStore(o: { runStorage?: RunStorage; settings?: KeyValueStora
 export const settle = () => new Promise((r) => setTimeout(r, 0))
 
 export function evalPoint(step: number, clean: number, robust: number, extra: Partial<EvalPoint> = {}): EvalPoint {
-  return { step, epoch: step / 10, lr: step ? 0.01 : 0, trainLoss: step ? 1.5 : null, clean, robust, perClassClean: Array(10).fill(clean), perClassRobust: Array(10).fill(robust), evalSize: 100, elapsedMs: step * 50, ...extra }
+  return {
+    step,
+    epoch: step / 10,
+    lr: step ? 0.01 : 0,
+    trainLoss: step ? 1.5 : null,
+    clean,
+    robust,
+    perClassClean: Array(10).fill(clean),
+    perClassRobust: Array(10).fill(robust),
+    evalSize: 100,
+    elapsedMs: step * 50,
+    ...extra,
+  }
 }
 
 export function stepInfo(step: number, totalSteps: number, lr = 0.01, loss = 1.2): StepInfo {

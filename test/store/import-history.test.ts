@@ -19,7 +19,17 @@ const config = { ...DEFAULT_CONFIG, trainSize: 256, batchSize: 32, epochs: 2, ev
 /** A history as the exported script writes it: the page's format plus who produced it. */
 function scriptHistory(robust = 0.31): string {
   const r: Run = { ...createRun({ id: 'abc', number: 3, color: '#000', now: 0, config, schedule: DEFAULT_SCHEDULE, base: { model: 'resnet20', source: 'pretrained' }, name: 'Run 3 (PyTorch)' }) }
-  const doc = JSON.parse(historyJson({ ...r, status: 'done', evals: [evalPoint(0, 0.92, 0), evalPoint(8, 0.8, 0.2), evalPoint(16, 0.75, robust)], steps: Array.from({ length: 16 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 8, lr: 0.01, eps255: 8, loss: 1 })) }, '0.1.0'))
+  const doc = JSON.parse(
+    historyJson(
+      {
+        ...r,
+        status: 'done',
+        evals: [evalPoint(0, 0.92, 0), evalPoint(8, 0.8, 0.2), evalPoint(16, 0.75, robust)],
+        steps: Array.from({ length: 16 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 8, lr: 0.01, eps255: 8, loss: 1 })),
+      },
+      '0.1.0',
+    ),
+  )
   doc.producer = { name: 'advtune PyTorch script', torch: '2.5.1', worldSize: 8, device: 'NVIDIA H100', backend: 'nccl' }
   return JSON.stringify(doc)
 }
@@ -30,7 +40,13 @@ describe('importing a run history', () => {
     const id = await h.a().importHistory({ name: 'advtune_run-3-pytorch.history.json', text: scriptHistory() })
     expect(id).not.toBeNull()
     const run = h.store.getState().runs[id!]
-    expect(run).toMatchObject({ name: 'Run 3 (PyTorch)', status: 'done', weights: 'none', totalSteps: 16, imported: { fileName: 'advtune_run-3-pytorch.history.json', producer: 'PyTorch 2.5.1, 8 processes (NVIDIA H100)' } })
+    expect(run).toMatchObject({
+      name: 'Run 3 (PyTorch)',
+      status: 'done',
+      weights: 'none',
+      totalSteps: 16,
+      imported: { fileName: 'advtune_run-3-pytorch.history.json', producer: 'PyTorch 2.5.1, 8 processes (NVIDIA H100)' },
+    })
     expect(run.steps).toHaveLength(16)
     expect(finalEval(run)?.robust).toBe(0.31)
     expect(h.store.getState().selected).toContain(id)
@@ -78,11 +94,20 @@ describe('importing a run history', () => {
     const wrong = serializeSafetensors(other).buffer
     const id2 = await h.a().importHistory({ name: 's.json', text: scriptHistory() }, { name: 'deep.safetensors', bytes: wrong })
     expect(h.store.getState().runs[id2!].weights).toBe('none')
-    expect(h.store.getState().notices.map((n) => n.text).join('\n')).toMatch(/'deep\.safetensors' are not resnet20 weights \(missing linear\.bias; unexpected layer1\.3\.conv1\.weight\)/)
+    expect(
+      h.store
+        .getState()
+        .notices.map((n) => n.text)
+        .join('\n'),
+    ).toMatch(/'deep\.safetensors' are not resnet20 weights \(missing linear\.bias; unexpected layer1\.3\.conv1\.weight\)/)
   })
 
   it('export-script makes the same script from a run history as the page from the run', () => {
-    const r: Run = { ...createRun({ id: 'r9', number: 9, color: '#000', now: 0, config, schedule: DEFAULT_SCHEDULE, base: { model: 'resnet20', source: 'pretrained' } }), status: 'done', evals: [evalPoint(8, 0.8, 0.2)] }
+    const r: Run = {
+      ...createRun({ id: 'r9', number: 9, color: '#000', now: 0, config, schedule: DEFAULT_SCHEDULE, base: { model: 'resnet20', source: 'pretrained' } }),
+      status: 'done',
+      evals: [evalPoint(8, 0.8, 0.2)],
+    }
     const fromHistory = scriptFromHistory(historyJson(r, '0.1.0'), 'r9.json', '0.1.0')
     expect(fromHistory).toEqual(runScript(r, '0.1.0'))
     expect(fromHistory.fileName).toBe('advtune_run-9.py')

@@ -91,7 +91,11 @@ describe('runs', () => {
     expect(h.store.getState()).toBe(before)
     const run = h.store.getState().runs[id]
     expect(run.status).toBe('running')
-    expect(run.steps.map((s) => [s.step, s.lr])).toEqual([[1, 0.001], [2, 0.002], [3, 0.003]])
+    expect(run.steps.map((s) => [s.step, s.lr])).toEqual([
+      [1, 0.001],
+      [2, 0.002],
+      [3, 0.003],
+    ])
     const live = h.store.getState().live[id]
     expect(live.step).toBe(2) // the last report, even if it repeats a step
     expect(etaSeconds(live)).not.toBeNull()
@@ -106,7 +110,10 @@ describe('runs', () => {
     h.a().receive({ type: 'eval', runId: id, point: evalPoint(10, 0.8, 0.3) })
     h.a().receive({ type: 'examples', runId: id, step: 10, examples: [example(0, 2)] })
     const run = h.store.getState().runs[id]
-    expect(chartEvals(run).map((p) => [p.step, p.robust])).toEqual([[0, 0.015], [10, 0.3]])
+    expect(chartEvals(run).map((p) => [p.step, p.robust])).toEqual([
+      [0, 0.015],
+      [10, 0.3],
+    ])
     expect(run.baselineExamples[0].advPred).toBe(1)
     expect(run.examples).toMatchObject({ step: 10, examples: [{ advPred: 2 }] })
   })
@@ -143,7 +150,10 @@ describe('runs', () => {
     const id = h.a().startRun()!
     h.a().receive({ type: 'runEnded', runId: id, status: 'done', reason: null, weights: Uint8Array.of(9, 9).buffer, wallMs: 1 })
     await settle()
-    const texts = h.store.getState().notices.map((n) => n.text).join('\n')
+    const texts = h.store
+      .getState()
+      .notices.map((n) => n.text)
+      .join('\n')
     expect(texts).toMatch(/storage is full/i)
     expect(h.store.getState().runs[id]).toMatchObject({ status: 'done', weights: 'memory' })
     expect([...new Uint8Array((await h.a().getWeights(id))!)]).toEqual([9, 9])
@@ -245,7 +255,7 @@ describe('runs', () => {
 })
 
 describe('model import and on-demand attacks', () => {
-  it('a failed import shows the worker\'s message and leaves the model and runs alone', async () => {
+  it("a failed import shows the worker's message and leaves the model and runs alone", async () => {
     const h = await readyStore()
     const before = h.store.getState()
     const bytes = Uint8Array.of(1, 2, 3).buffer

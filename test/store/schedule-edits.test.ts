@@ -5,7 +5,12 @@ import { MAX_POINTS, PRESETS, lrMultiplier, scheduleProblems, type ControlPoint 
 import { insertPoint, movePoint, nudgePoint, removePoint } from '../../src/store/scheduleEdits'
 import { createRng } from '../../src/core/rng'
 
-const base: ControlPoint[] = [{ t: 0, y: 0 }, { t: 0.5, y: 1 }, { t: 0.7, y: 0.1 }, { t: 1, y: 0 }]
+const base: ControlPoint[] = [
+  { t: 0, y: 0 },
+  { t: 0.5, y: 1 },
+  { t: 0.7, y: 0.1 },
+  { t: 1, y: 0 },
+]
 
 describe('schedule edits', () => {
   it('pins the ends to t=0 and t=1: they move only vertically', () => {

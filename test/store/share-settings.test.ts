@@ -9,7 +9,13 @@ import { mapStorage, testStore } from './helpers'
 
 describe('share links', () => {
   it('round-trips a config and a curve, writing only what differs from the defaults', () => {
-    const config = { ...DEFAULT_CONFIG, epochs: 5, peakLr: 0.02, trainAttack: { ...DEFAULT_CONFIG.trainAttack, kind: 'pgd' as const, eps255: 4 }, evalAttack: { ...DEFAULT_CONFIG.evalAttack, randomStart: true } }
+    const config = {
+      ...DEFAULT_CONFIG,
+      epochs: 5,
+      peakLr: 0.02,
+      trainAttack: { ...DEFAULT_CONFIG.trainAttack, kind: 'pgd' as const, eps255: 4 },
+      evalAttack: { ...DEFAULT_CONFIG.evalAttack, randomStart: true },
+    }
     const schedule = PRESETS['step-decay'].points
     const hash = encodeShareHash(config, schedule)
     expect(hash).toBe('#v=1&epochs=5&peakLr=0.02&trainAttack.kind=pgd&trainAttack.eps255=4&evalAttack.randomStart=true&schedule=0:1,0.5:1,0.5:0.1,0.75:0.1,0.75:0.01,1:0.01')
@@ -28,7 +34,10 @@ describe('share links', () => {
     expect(d.problems.join(' ')).toMatch(/epochs/)
     expect(d.problems.join(' ')).toMatch(/resnet99/)
     expect(d.problems.join(' ')).toMatch(/bogus/)
-    expect(d.schedule).toEqual([{ t: 0, y: 0.5 }, { t: 1, y: 0.2 }])
+    expect(d.schedule).toEqual([
+      { t: 0, y: 0.5 },
+      { t: 1, y: 0.2 },
+    ])
     expect(decodeShareHash('#v=1&schedule=0:0,1:0')!.schedule).toEqual(DEFAULT_SCHEDULE)
   })
 
@@ -73,7 +82,14 @@ describe('remembered settings', () => {
     expect(loadSettings(kv)).toEqual({ config: DEFAULT_CONFIG, schedule: DEFAULT_SCHEDULE, xAxis: 'step' })
     kv.setItem(SETTINGS_KEY, JSON.stringify({ config: { epochs: 0 } }))
     expect(loadSettings(kv).config.epochs).toBe(DEFAULT_CONFIG.epochs)
-    const blocked = { getItem: () => { throw new Error('SecurityError') }, setItem: () => { throw new Error('QuotaExceededError') } }
+    const blocked = {
+      getItem: () => {
+        throw new Error('SecurityError')
+      },
+      setItem: () => {
+        throw new Error('QuotaExceededError')
+      },
+    }
     expect(loadSettings(blocked).config).toEqual(DEFAULT_CONFIG)
     expect(saveSettings(blocked, loadSettings(null))).toBe(false)
   })

@@ -95,7 +95,12 @@ describe('snapshots', () => {
     expect(storage.snapshots.get(id)).toEqual(before.snap)
     expect(storage.runs.get(id)).toEqual(before.run)
     expect(h.store.getState().runs[id]).toMatchObject({ status: 'running', snapshot: { step: 6 } })
-    expect(h.store.getState().notices.map((n) => n.text).join('\n')).toMatch(/storage is full.*The snapshot at step 6 is intact/)
+    expect(
+      h.store
+        .getState()
+        .notices.map((n) => n.text)
+        .join('\n'),
+    ).toMatch(/storage is full.*The snapshot at step 6 is intact/)
   })
 
   it('a lost GPU device interrupts the run with its snapshot and restarts the worker on a fallback, saying why', async () => {

@@ -16,20 +16,49 @@ describe('chart paths', () => {
   })
 
   it('draws the loss as straight segments with a gap at each missing value', () => {
-    const pts = [{ x: 0, y: 0.5 }, { x: 1, y: 0.25 }, { x: 2, y: null }, { x: 3, y: NaN }, { x: 4, y: 1 }, { x: 5, y: 0 }]
+    const pts = [
+      { x: 0, y: 0.5 },
+      { x: 1, y: 0.25 },
+      { x: 2, y: null },
+      { x: 3, y: NaN },
+      { x: 4, y: 1 },
+      { x: 5, y: 0 },
+    ]
     expect(linePath(pts, sx, sy)).toBe('M50,50L60,75M90,0L100,100')
     expect(linePath([{ x: 1 / 3, y: 1 / 3 }], sx, sy)).toBe('M53.3,66.7')
     expect(linePath([], sx, sy)).toBe('')
   })
 
   it('draws the LR step-before: each value held over the span that ends at its x, missing ones bridged', () => {
-    const pts = [{ x: 0, y: 1 }, { x: 1, y: 1 }, { x: 2, y: 0.5 }, { x: 3, y: null }, { x: 4, y: 0 }]
+    const pts = [
+      { x: 0, y: 1 },
+      { x: 1, y: 1 },
+      { x: 2, y: 0.5 },
+      { x: 3, y: null },
+      { x: 4, y: 0 },
+    ]
     // From x=0 at 1; at x=1 still 1; drop to 0.5 at x=1, held to x=2; drop to 0 at x=2, held to x=4.
     expect(stepBeforePath(pts, sx, sy)).toBe('M50,0H60V50H70V100H90')
   })
 
   it('finds the y extent over all runs, ignoring missing values', () => {
-    expect(yExtent([{ points: [{ x: 0, y: 2.3 }, { x: 1, y: null }] }, { points: [{ x: 0, y: 1.7 }, { x: 1, y: NaN }, { x: 2, y: 2.1 }] }])).toEqual([1.7, 2.3])
+    expect(
+      yExtent([
+        {
+          points: [
+            { x: 0, y: 2.3 },
+            { x: 1, y: null },
+          ],
+        },
+        {
+          points: [
+            { x: 0, y: 1.7 },
+            { x: 1, y: NaN },
+            { x: 2, y: 2.1 },
+          ],
+        },
+      ]),
+    ).toEqual([1.7, 2.3])
     expect(yExtent([{ points: [{ x: 0, y: null }] }])).toEqual([NaN, NaN])
     expect(yExtent([])).toEqual([NaN, NaN])
   })

@@ -10,7 +10,10 @@ describe('geometry', () => {
   it('maps schedule coordinates to pixels and back', () => {
     expect(toPx(f, { t: 0, y: 0 })).toEqual({ x: 50, y: 210 })
     expect(toPx(f, { t: 1, y: 1 })).toEqual({ x: 490, y: 10 })
-    for (const p of [{ t: 0.3, y: 0.7 }, { t: 0.99, y: 0.01 }]) {
+    for (const p of [
+      { t: 0.3, y: 0.7 },
+      { t: 0.99, y: 0.01 },
+    ]) {
       const q = toModel(f, toPx(f, p))
       expect(q.t).toBeCloseTo(p.t, 12)
       expect(q.y).toBeCloseTo(p.y, 12)
@@ -47,7 +50,8 @@ describe('geometry', () => {
       const t = progressAt(s, total)
       let i = 0
       while (i + 1 < curve.length && curve[i + 1].t <= t) i++
-      const a = curve[i], b = curve[Math.min(i + 1, curve.length - 1)]
+      const a = curve[i],
+        b = curve[Math.min(i + 1, curve.length - 1)]
       const y = b.t === a.t ? a.y : a.y + ((t - a.t) / (b.t - a.t)) * (b.y - a.y)
       expect(0.1 * y).toBeCloseTo(lrAt(PRESETS['step-decay'].points, 0.1, s, total), 12)
     }
@@ -55,7 +59,12 @@ describe('geometry', () => {
 
   it('writes an SVG path and finds the point under the pointer', () => {
     const pts = PRESETS['slow-start-fast-decay'].points
-    expect(pathD(f, [{ t: 0, y: 0 }, { t: 1, y: 1 }])).toBe('M50.00,210.00L490.00,10.00')
+    expect(
+      pathD(f, [
+        { t: 0, y: 0 },
+        { t: 1, y: 1 },
+      ]),
+    ).toBe('M50.00,210.00L490.00,10.00')
     const p1 = toPx(f, pts[1])
     expect(hitPoint(f, pts, { x: p1.x + 3, y: p1.y - 3 }, 10)).toBe(1)
     expect(hitPoint(f, pts, { x: p1.x + 30, y: p1.y }, 10)).toBe(-1)

@@ -16,7 +16,14 @@ describe('niceTicks', () => {
   })
 
   it('covers the data, stays within the count, and steps by 1, 2 or 5 × 10^k', () => {
-    for (const [lo, hi] of [[0.3, 17.2], [1e-6, 3e-4], [-42, -41.5], [0, 4], [12, 1563], [2.302, 2.306]])
+    for (const [lo, hi] of [
+      [0.3, 17.2],
+      [1e-6, 3e-4],
+      [-42, -41.5],
+      [0, 4],
+      [12, 1563],
+      [2.302, 2.306],
+    ])
       for (const n of [2, 3, 5, 8]) {
         const ts = niceTicks(lo, hi, n)
         expect(ts.length, `${lo} ${hi} ${n}`).toBeLessThanOrEqual(n)

@@ -56,7 +56,11 @@ describe('attack helper pool', () => {
     expect(threads).toEqual([2, 2]) // …and the pool reports what each really got
     expect(helpers).toHaveLength(2)
     const m = modelFromStateDict(loadStateDict('resnet20'))
-    const b = gatherBatch(loadTestSet(), Array.from({ length: 24 }, (_, i) => i), null)
+    const b = gatherBatch(
+      loadTestSet(),
+      Array.from({ length: 24 }, (_, i) => i),
+      null,
+    )
     const [x, y] = [tf.tensor4d(b.x, [24, 32, 32, 3]), tf.tensor1d(b.y, 'int32')]
     const o = { eps: 8 / 255, stepSize: 2 / 255, steps: 2, randomStart: true }
     const whole = pgd(evalForward(m), x, y, o, createRng(9))

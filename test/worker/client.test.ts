@@ -54,7 +54,7 @@ describe('worker client', () => {
     expect(log).toEqual(['steps:1+2+3+4+5'])
   })
 
-  it('flushes pending steps before any other message, keeping the worker\'s order', () => {
+  it("flushes pending steps before any other message, keeping the worker's order", () => {
     const { p } = port()
     const c = connectWorker(p, () => {})
     const { s, log } = sink()

@@ -8,7 +8,16 @@ describe('cpuPlan', () => {
   it('uses threads in the training worker alone up to 4 cores, then adds helpers', () => {
     const plans = [1, 2, 3, 4, 5, 6, 8, 12, 16, 64].map((n) => cpuPlan(n, true))
     expect(plans.map((p) => [p.workers, p.threadsPerWorker])).toEqual([
-      [1, 1], [1, 2], [1, 3], [1, 4], [2, 2], [2, 3], [2, 4], [3, 4], [4, 4], [8, 8],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+      [2, 2],
+      [2, 3],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+      [8, 8],
     ])
     // Never more threads than asked for.
     for (const [i, n] of [1, 2, 3, 4, 5, 6, 8, 12, 16, 64].entries()) expect(plans[i].workers * plans[i].threadsPerWorker).toBeLessThanOrEqual(n)
@@ -16,7 +25,10 @@ describe('cpuPlan', () => {
 
   it('gives every core its own worker where WASM cannot run threads (no COOP/COEP)', () => {
     expect([1, 2, 4, 16].map((n) => cpuPlan(n, false))).toEqual([
-      { workers: 1, threadsPerWorker: 1 }, { workers: 2, threadsPerWorker: 1 }, { workers: 4, threadsPerWorker: 1 }, { workers: 8, threadsPerWorker: 1 },
+      { workers: 1, threadsPerWorker: 1 },
+      { workers: 2, threadsPerWorker: 1 },
+      { workers: 4, threadsPerWorker: 1 },
+      { workers: 8, threadsPerWorker: 1 },
     ])
   })
 

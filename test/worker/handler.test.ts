@@ -57,7 +57,10 @@ describe('worker handler', () => {
     await handler.handle({ type: 'evaluateWeights', requestId: 'e1', weights: bufferOf(readFileSync(checkpointPath('resnet20'))), evalAttack, evalSize: 110 })
     const e = await box.next('evaluation', (m) => m.requestId === 'e1')
     const progress = box.messages.slice(n).flatMap((m) => (m.type === 'evaluationProgress' && m.requestId === 'e1' ? [[m.done, m.total]] : []))
-    expect(progress).toEqual([[100, 110], [110, 110]])
+    expect(progress).toEqual([
+      [100, 110],
+      [110, 110],
+    ])
     // PGD without a random start is deterministic: chunks add up to the one-piece evaluation.
     const { clean, robust, perClassClean, perClassRobust } = b.point
     expect(e.point).toMatchObject({ clean, robust, perClassClean, perClassRobust, evalSize: 110 })
@@ -162,7 +165,18 @@ describe('worker handler', () => {
   it('refuses an invalid configuration or an unusable ε curve with an error of that run, naming the problem', async () => {
     const n = box.messages.length
     await handler.handle({ type: 'start', runId: 'bad', config: { ...config, batchSize: 0 }, schedule })
-    await handler.handle({ type: 'start', runId: 'bad-eps', config: { ...config, epsCurve: [{ t: 0, y: 0 }, { t: 1, y: 2 }] }, schedule })
+    await handler.handle({
+      type: 'start',
+      runId: 'bad-eps',
+      config: {
+        ...config,
+        epsCurve: [
+          { t: 0, y: 0 },
+          { t: 1, y: 2 },
+        ],
+      },
+      schedule,
+    })
     await handler.handle({ type: 'start', runId: 'one-point', config: { ...config, epsCurve: [{ t: 0, y: 1 }] }, schedule })
     const errors = errorsSince(n) as { message: string; runId?: string }[]
     expect(errors.map((m) => m.runId)).toEqual(['bad', 'bad-eps', 'one-point'])

@@ -111,12 +111,25 @@ export function apgdCeFrom(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, start: 
       const [loss, wrong] = probe(fwd, next, y)
       const nextGrad = t + 1 < o.steps ? inputGrad(fwd, next, y) : null
       const [newly, improved] = tf.tidy(() => [tf.logicalAnd(wrong, tf.logicalNot(s.fooled)), tf.greater(loss, s.bestLoss)])
-      set('fooledAt', tf.tidy(() => tf.where(perImage(newly), next, s.fooledAt)))
+      set(
+        'fooledAt',
+        tf.tidy(() => tf.where(perImage(newly), next, s.fooledAt)),
+      )
       set('fooled', tf.logicalOr(s.fooled, wrong) as tf.Tensor1D)
-      set('increases', tf.tidy(() => tf.add(s.increases, tf.cast(tf.greater(loss, s.loss), 'float32'))))
-      set('best', tf.tidy(() => tf.where(perImage(improved), next, s.best)))
+      set(
+        'increases',
+        tf.tidy(() => tf.add(s.increases, tf.cast(tf.greater(loss, s.loss), 'float32'))),
+      )
+      set(
+        'best',
+        tf.tidy(() => tf.where(perImage(improved), next, s.best)),
+      )
       set('bestLoss', tf.where(improved, loss, s.bestLoss))
-      if (nextGrad) set('bestGrad', tf.tidy(() => tf.where(perImage(improved), nextGrad, s.bestGrad!)))
+      if (nextGrad)
+        set(
+          'bestGrad',
+          tf.tidy(() => tf.where(perImage(improved), nextGrad, s.bestGrad!)),
+        )
       tf.dispose([wrong, newly, improved])
       set('prev', cur)
       s.cur = next // cur now lives on as prev
@@ -130,9 +143,19 @@ export function apgdCeFrom(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, start: 
         const stalled = tf.logicalAnd(tf.logicalNot(s.halvedLast), tf.lessEqual(s.bestLoss, s.bestAtLast))
         return tf.logicalOr(fewIncreases, stalled) as tf.Tensor1D
       })
-      set('eta', tf.tidy(() => tf.where(halve, tf.mul(s.eta, half), s.eta) as tf.Tensor1D))
-      set('cur', tf.tidy(() => tf.where(perImage(halve), s.best, s.cur)))
-      if (s.grad) set('grad', tf.tidy(() => tf.where(perImage(halve), s.bestGrad!, s.grad!)))
+      set(
+        'eta',
+        tf.tidy(() => tf.where(halve, tf.mul(s.eta, half), s.eta) as tf.Tensor1D),
+      )
+      set(
+        'cur',
+        tf.tidy(() => tf.where(perImage(halve), s.best, s.cur)),
+      )
+      if (s.grad)
+        set(
+          'grad',
+          tf.tidy(() => tf.where(perImage(halve), s.bestGrad!, s.grad!)),
+        )
       set('loss', tf.where(halve, s.bestLoss, s.loss))
       set('halvedLast', halve)
       set('bestAtLast', s.bestLoss.clone())

@@ -133,7 +133,14 @@ export type PgdRunner = (x: tf.Tensor4D, y: tf.Tensor1D, o: PgdOptions, rng: Rng
  * the first restart that fools the model (or the last restart's if none does). `runPgd` serves
  * PGD only; APGD-CE runs here, unshared.
  */
-export async function attackForEval(fwd: Forward, x: tf.Tensor4D, y: tf.Tensor1D, o: EvalAttackOptions, rng: Rng, runPgd: PgdRunner = (xs, ys, po, r) => pgd(fwd, xs, ys, po, r)): Promise<tf.Tensor4D> {
+export async function attackForEval(
+  fwd: Forward,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D,
+  o: EvalAttackOptions,
+  rng: Rng,
+  runPgd: PgdRunner = (xs, ys, po, r) => pgd(fwd, xs, ys, po, r),
+): Promise<tf.Tensor4D> {
   let run: PgdRunner
   switch (o.kind) {
     case 'fgsm':

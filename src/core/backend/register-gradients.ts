@@ -9,8 +9,6 @@ let done: Promise<unknown> | null = null
 
 /** Idempotent; safe to call from every backend's start-up. */
 export function ensureGradients(): Promise<void> {
-  done ??= env().getBool('IS_NODE')
-    ? import('@tensorflow/tfjs')
-    : import('@tensorflow/tfjs-core/dist/register_all_gradients')
+  done ??= env().getBool('IS_NODE') ? import('@tensorflow/tfjs') : import('@tensorflow/tfjs-core/dist/register_all_gradients')
   return done.then(() => undefined)
 }

@@ -7,7 +7,16 @@ import type { HostDtype } from '../tensors'
 export type SourceDtype = 'float64' | 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool'
 
 export const ITEM_SIZE: Readonly<Record<SourceDtype, number>> = {
-  float64: 8, float32: 4, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 }
 
 export function hostDtypeOf(d: SourceDtype): HostDtype {
@@ -26,24 +35,35 @@ export function decodeLE(bytes: Uint8Array, dtype: SourceDtype): Float32Array | 
   const n = bytes.length / size
   const buf = copyBytes(bytes).buffer // aligned, and independent of the (possibly huge) file buffer
   switch (dtype) {
-    case 'float32': return new Float32Array(buf)
-    case 'float64': return Float32Array.from(new Float64Array(buf))
+    case 'float32':
+      return new Float32Array(buf)
+    case 'float64':
+      return Float32Array.from(new Float64Array(buf))
     case 'float16': {
-      const h = new Uint16Array(buf), out = new Float32Array(n)
+      const h = new Uint16Array(buf),
+        out = new Float32Array(n)
       for (let i = 0; i < n; i++) out[i] = halfToFloat(h[i])
       return out
     }
     case 'bfloat16': {
       // bfloat16 is the top half of a float32: shifting the bits keeps NaN payloads and -0 exact
-      const h = new Uint16Array(buf), out = new Float32Array(n), bits = new Uint32Array(out.buffer)
+      const h = new Uint16Array(buf),
+        out = new Float32Array(n),
+        bits = new Uint32Array(out.buffer)
       for (let i = 0; i < n; i++) bits[i] = h[i] << 16
       return out
     }
-    case 'int64': return new BigInt64Array(buf)
-    case 'int32': return widen(new Int32Array(buf))
-    case 'int16': return widen(new Int16Array(buf))
-    case 'int8': return widen(new Int8Array(buf))
-    case 'uint8': case 'bool': return widen(new Uint8Array(buf))
+    case 'int64':
+      return new BigInt64Array(buf)
+    case 'int32':
+      return widen(new Int32Array(buf))
+    case 'int16':
+      return widen(new Int16Array(buf))
+    case 'int8':
+      return widen(new Int8Array(buf))
+    case 'uint8':
+    case 'bool':
+      return widen(new Uint8Array(buf))
   }
 }
 
@@ -56,7 +76,8 @@ function widen(a: Int32Array | Int16Array | Int8Array | Uint8Array): BigInt64Arr
 /** IEEE binary16 → number; every half value is exact in float32. */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1
-  const exp = (h >> 10) & 0x1f, frac = h & 0x3ff
+  const exp = (h >> 10) & 0x1f,
+    frac = h & 0x3ff
   if (exp === 0) return sign * frac * 2 ** -24 // zero and subnormals
   if (exp === 31) return frac ? NaN : sign * Infinity
   return sign * (1 + frac / 1024) * 2 ** (exp - 15)

@@ -11,7 +11,10 @@ export class PyTuple {
 
 /** A whitelisted Python callable; REDUCE / NEWOBJ call `call` with the argument tuple's items. */
 export class PyCallable {
-  constructor(readonly name: string, readonly call: (args: unknown[]) => unknown) {}
+  constructor(
+    readonly name: string,
+    readonly call: (args: unknown[]) => unknown,
+  ) {}
 }
 
 // Values: None → null, bool → boolean, int → number (bigint beyond ±(2^53 − 1)), float → number,
@@ -38,8 +41,17 @@ const latin1 = new TextDecoder('latin1')
 // Pickles name a global by the module that defines it, which for much of the standard library is a
 // private or platform module: os.system is pickled as posix.system (nt.system on Windows).
 const PUBLIC_MODULE: Readonly<Record<string, string>> = {
-  posix: 'os', nt: 'os', posixpath: 'os.path', ntpath: 'os.path', __builtin__: 'builtins',
-  _io: 'io', _codecs: 'codecs', _operator: 'operator', _functools: 'functools', _collections: 'collections', _pickle: 'pickle',
+  posix: 'os',
+  nt: 'os',
+  posixpath: 'os.path',
+  ntpath: 'os.path',
+  __builtin__: 'builtins',
+  _io: 'io',
+  _codecs: 'codecs',
+  _operator: 'operator',
+  _functools: 'functools',
+  _collections: 'collections',
+  _pickle: 'pickle',
 }
 
 /** A global as people write it, with the pickled name beside it when they differ: 'os.system (posix.system)'. */
@@ -138,88 +150,215 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     opPos = pos
     const op = u8()
     switch (op) {
-      case 0x80: { // PROTO
+      case 0x80: {
+        // PROTO
         const p = u8()
         if (p > 5) throw new CheckpointError(`${opts.what} uses pickle protocol ${p}; only protocols up to 5 are supported`)
         break
       }
-      case 0x95: take(8); break // FRAME: a framing hint only; the frame's opcodes follow inline
-      case 0x2e: { // STOP
+      case 0x95:
+        take(8)
+        break // FRAME: a framing hint only; the frame's opcodes follow inline
+      case 0x2e: {
+        // STOP
         if (stack.length !== 1 || marks.length) throw corrupt('stops with a malformed stack')
         return { value: stack[0], end: pos }
       }
-      case 0x28: marks.push(stack.length); break // MARK: remembers where the marked run of items starts
-      case 0x30: pop(); break // POP
-      case 0x31: popMark(); break // POP_MARK
-      case 0x32: stack.push(top()); break // DUP
-      case 0x7d: stack.push(new Map()); break // EMPTY_DICT
-      case 0x5d: stack.push([]); break // EMPTY_LIST
-      case 0x29: stack.push(new PyTuple([])); break // EMPTY_TUPLE
-      case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break } // DICT
-      case 0x6c: stack.push(popMark()); break // LIST
-      case 0x74: stack.push(new PyTuple(popMark())); break // TUPLE
-      case 0x85: stack.push(new PyTuple([pop()])); break // TUPLE1
-      case 0x86: { const b = pop(), a = pop(); stack.push(new PyTuple([a, b])); break } // TUPLE2
-      case 0x87: { const c = pop(), b = pop(), a = pop(); stack.push(new PyTuple([a, b, c])); break } // TUPLE3
-      case 0x73: { const v = pop(), k = pop(); setItems(top(), [k, v]); break } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break } // SETITEMS
-      case 0x61: { const v = pop(); append(top(), [v]); break } // APPEND
-      case 0x65: { const items = popMark(); append(top(), items); break } // APPENDS
-      case 0x4a: stack.push(i32()); break // BININT
-      case 0x4b: stack.push(u8()); break // BININT1
-      case 0x4d: stack.push(u16()); break // BININT2
-      case 0x8a: stack.push(decodeLong(take(u8()))); break // LONG1
-      case 0x8b: { // LONG4
+      case 0x28:
+        marks.push(stack.length)
+        break // MARK: remembers where the marked run of items starts
+      case 0x30:
+        pop()
+        break // POP
+      case 0x31:
+        popMark()
+        break // POP_MARK
+      case 0x32:
+        stack.push(top())
+        break // DUP
+      case 0x7d:
+        stack.push(new Map())
+        break // EMPTY_DICT
+      case 0x5d:
+        stack.push([])
+        break // EMPTY_LIST
+      case 0x29:
+        stack.push(new PyTuple([]))
+        break // EMPTY_TUPLE
+      case 0x64: {
+        const m = new Map()
+        setItems(m, popMark())
+        stack.push(m)
+        break
+      } // DICT
+      case 0x6c:
+        stack.push(popMark())
+        break // LIST
+      case 0x74:
+        stack.push(new PyTuple(popMark()))
+        break // TUPLE
+      case 0x85:
+        stack.push(new PyTuple([pop()]))
+        break // TUPLE1
+      case 0x86: {
+        const b = pop(),
+          a = pop()
+        stack.push(new PyTuple([a, b]))
+        break
+      } // TUPLE2
+      case 0x87: {
+        const c = pop(),
+          b = pop(),
+          a = pop()
+        stack.push(new PyTuple([a, b, c]))
+        break
+      } // TUPLE3
+      case 0x73: {
+        const v = pop(),
+          k = pop()
+        setItems(top(), [k, v])
+        break
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark()
+        setItems(top(), kv)
+        break
+      } // SETITEMS
+      case 0x61: {
+        const v = pop()
+        append(top(), [v])
+        break
+      } // APPEND
+      case 0x65: {
+        const items = popMark()
+        append(top(), items)
+        break
+      } // APPENDS
+      case 0x4a:
+        stack.push(i32())
+        break // BININT
+      case 0x4b:
+        stack.push(u8())
+        break // BININT1
+      case 0x4d:
+        stack.push(u16())
+        break // BININT2
+      case 0x8a:
+        stack.push(decodeLong(take(u8())))
+        break // LONG1
+      case 0x8b: {
+        // LONG4
         const n = i32()
         if (n < 0 || n > 4096) throw corrupt(`holds a ${n}-byte integer`)
         stack.push(decodeLong(take(n)))
         break
       }
-      case 0x47: need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break // BINFLOAT (big-endian)
-      case 0x88: stack.push(true); break // NEWTRUE
-      case 0x89: stack.push(false); break // NEWFALSE
-      case 0x4e: stack.push(null); break // NONE
-      case 0x58: stack.push(text(take(u32()))); break // BINUNICODE
-      case 0x8c: stack.push(text(take(u8()))); break // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(take(u64()))); break // BINUNICODE8
+      case 0x47:
+        need(8)
+        stack.push(view.getFloat64(pos, false))
+        pos += 8
+        break // BINFLOAT (big-endian)
+      case 0x88:
+        stack.push(true)
+        break // NEWTRUE
+      case 0x89:
+        stack.push(false)
+        break // NEWFALSE
+      case 0x4e:
+        stack.push(null)
+        break // NONE
+      case 0x58:
+        stack.push(text(take(u32())))
+        break // BINUNICODE
+      case 0x8c:
+        stack.push(text(take(u8())))
+        break // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(text(take(u64())))
+        break // BINUNICODE8
       // Python 2 str: torch loads old checkpoints with encoding='latin1', so do the same
-      case 0x54: { const n = i32(); if (n < 0) throw corrupt('has a negative string length'); stack.push(latin1.decode(take(n))); break } // BINSTRING
-      case 0x55: stack.push(latin1.decode(take(u8()))); break // SHORT_BINSTRING
-      case 0x42: stack.push(copyBytes(take(u32()))); break // BINBYTES
-      case 0x43: stack.push(copyBytes(take(u8()))); break // SHORT_BINBYTES
-      case 0x8e: case 0x96: stack.push(copyBytes(take(u64()))); break // BINBYTES8, BYTEARRAY8
-      case 0x71: memo.set(u8(), top()); break // BINPUT
-      case 0x72: memo.set(u32(), top()); break // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break // MEMOIZE
-      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+      case 0x54: {
+        const n = i32()
+        if (n < 0) throw corrupt('has a negative string length')
+        stack.push(latin1.decode(take(n)))
+        break
+      } // BINSTRING
+      case 0x55:
+        stack.push(latin1.decode(take(u8())))
+        break // SHORT_BINSTRING
+      case 0x42:
+        stack.push(copyBytes(take(u32())))
+        break // BINBYTES
+      case 0x43:
+        stack.push(copyBytes(take(u8())))
+        break // SHORT_BINBYTES
+      case 0x8e:
+      case 0x96:
+        stack.push(copyBytes(take(u64())))
+        break // BINBYTES8, BYTEARRAY8
+      case 0x71:
+        memo.set(u8(), top())
+        break // BINPUT
+      case 0x72:
+        memo.set(u32(), top())
+        break // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top())
+        break // MEMOIZE
+      case 0x68:
+      case 0x6a: {
+        // BINGET, LONG_BINGET
         const k = op === 0x68 ? u8() : u32()
         if (!memo.has(k)) throw corrupt(`refers to memo entry ${k}, which was never stored`)
         stack.push(memo.get(k))
         break
       }
-      case 0x63: { const module = line(), name = line(); stack.push(resolve(module, name)); break } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
-        const name = pop(), module = pop()
+      case 0x63: {
+        const module = line(),
+          name = line()
+        stack.push(resolve(module, name))
+        break
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop(),
+          module = pop()
         if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('names a global with non-string parts')
         stack.push(resolve(module, name))
         break
       }
-      case 0x52: { const args = pop(), fn = pop(); stack.push(callWith(fn, args)); break } // REDUCE
-      case 0x81: { const args = pop(), cls = pop(); stack.push(callWith(cls, args)); break } // NEWOBJ
-      case 0x92: { // NEWOBJ_EX
-        const kwargs = pop(), args = pop(), cls = pop()
+      case 0x52: {
+        const args = pop(),
+          fn = pop()
+        stack.push(callWith(fn, args))
+        break
+      } // REDUCE
+      case 0x81: {
+        const args = pop(),
+          cls = pop()
+        stack.push(callWith(cls, args))
+        break
+      } // NEWOBJ
+      case 0x92: {
+        // NEWOBJ_EX
+        const kwargs = pop(),
+          args = pop(),
+          cls = pop()
         if (!(kwargs instanceof Map) || kwargs.size) throw corrupt('passes keyword arguments to a constructor')
         stack.push(callWith(cls, args))
         break
       }
-      case 0x62: { // BUILD
-        const state = pop(), obj = top()
+      case 0x62: {
+        // BUILD
+        const state = pop(),
+          obj = top()
         // Instance attributes (e.g. a state_dict's `_metadata` version table) carry no weights.
         if (!(obj instanceof Map) && !isTorchObject(obj)) throw corrupt(`sets the state of ${describe(obj)}`)
         void state
         break
       }
-      case 0x51: { // BINPERSID
+      case 0x51: {
+        // BINPERSID
         const pid = pop()
         if (!opts.persistentLoad) throw corrupt('holds a persistent reference where none is allowed')
         stack.push(opts.persistentLoad(pid))

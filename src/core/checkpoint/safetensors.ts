@@ -10,8 +10,16 @@ import { numel, type HostTensor, type StateDict } from '../tensors'
 export const MAX_HEADER_BYTES = 100_000_000
 
 const READ_DTYPES: Readonly<Record<string, SourceDtype>> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16',
-  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
 }
 
 export interface SafetensorsFile {

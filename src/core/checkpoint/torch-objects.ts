@@ -8,7 +8,10 @@ import type { SourceDtype } from './dtypes'
 /** A torch storage class such as torch.FloatStorage; fixes the element type of the bytes. */
 export class StorageType {
   readonly [TORCH_OBJECT] = true
-  constructor(readonly name: string, readonly dtype: SourceDtype) {}
+  constructor(
+    readonly name: string,
+    readonly dtype: SourceDtype,
+  ) {}
 }
 
 /** Where a storage's bytes are: `byteLength` as the file declares it; `read(n)` gives the first n. */
@@ -24,25 +27,45 @@ export interface StorageData {
 export class StorageRef {
   readonly [TORCH_OBJECT] = true
   data?: StorageData
-  constructor(readonly key: string, readonly type: StorageType, readonly numel: number) {}
+  constructor(
+    readonly key: string,
+    readonly type: StorageType,
+    readonly numel: number,
+  ) {}
 }
 
 /** A window of a storage (legacy files only: pre-1.0 torch could save views of storages). */
 export class StorageView {
   readonly [TORCH_OBJECT] = true
-  constructor(readonly root: StorageRef, readonly offset: number, readonly numel: number) {}
+  constructor(
+    readonly root: StorageRef,
+    readonly offset: number,
+    readonly numel: number,
+  ) {}
 }
 
 /** A tensor as torch's rebuild functions describe it: elements of a storage picked by offset and strides. */
 export class TensorRef {
   readonly [TORCH_OBJECT] = true
-  constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {}
 }
 
 const STORAGE_TYPES: [string, SourceDtype][] = [
-  ['FloatStorage', 'float32'], ['DoubleStorage', 'float64'], ['HalfStorage', 'float16'], ['BFloat16Storage', 'bfloat16'],
-  ['LongStorage', 'int64'], ['IntStorage', 'int32'], ['ShortStorage', 'int16'], ['CharStorage', 'int8'],
-  ['ByteStorage', 'uint8'], ['BoolStorage', 'bool'],
+  ['FloatStorage', 'float32'],
+  ['DoubleStorage', 'float64'],
+  ['HalfStorage', 'float16'],
+  ['BFloat16Storage', 'bfloat16'],
+  ['LongStorage', 'int64'],
+  ['IntStorage', 'int32'],
+  ['ShortStorage', 'int16'],
+  ['CharStorage', 'int8'],
+  ['ByteStorage', 'uint8'],
+  ['BoolStorage', 'bool'],
 ]
 
 /** Reads a non-negative integer argument of a torch rebuild call. */
@@ -61,7 +84,8 @@ function asIndexTuple(v: unknown, what: string): number[] {
 function rebuildTensor(args: unknown[]): TensorRef {
   if (args.length < 4) throw new CheckpointError(`the checkpoint is corrupt: a tensor is rebuilt from ${args.length} arguments, expected at least 4`)
   const [storage, offset, size, stride] = args
-  const shape = asIndexTuple(size, 'a tensor size'), strides = asIndexTuple(stride, 'a tensor stride')
+  const shape = asIndexTuple(size, 'a tensor size'),
+    strides = asIndexTuple(stride, 'a tensor stride')
   if (shape.length !== strides.length) throw new CheckpointError(`the checkpoint is corrupt: a tensor has size [${shape}] but stride [${strides}]`)
   const start = asIndex(offset, 'a storage offset')
   if (storage instanceof StorageRef) return new TensorRef(storage, start, shape, strides)
@@ -94,9 +118,10 @@ function rebuildFromType(args: unknown[]): unknown {
   return fn.call(fnArgs.items)
 }
 
-const typeTag = (name: string) => new PyCallable(name, () => {
-  throw new CheckpointError(`refused to load: the checkpoint constructs a '${name}' object directly; only tensors and dictionaries are allowed`)
-})
+const typeTag = (name: string) =>
+  new PyCallable(name, () => {
+    throw new CheckpointError(`refused to load: the checkpoint constructs a '${name}' object directly; only tensors and dictionaries are allowed`)
+  })
 
 const callables = [
   new PyCallable('collections.OrderedDict', (args) => {
@@ -135,7 +160,8 @@ export function storageFromPid(pid: unknown, storages: Map<string, StorageRef>):
   if (viewMetadata === undefined || viewMetadata === null) return root
   const view = viewMetadata instanceof PyTuple ? viewMetadata.items : []
   if (view.length !== 3) throw new CheckpointError(`the checkpoint is corrupt: storage '${key}' has malformed view metadata`)
-  const offset = asIndex(view[1], 'a storage view offset'), size = asIndex(view[2], 'a storage view size')
+  const offset = asIndex(view[1], 'a storage view offset'),
+    size = asIndex(view[2], 'a storage view size')
   if (offset + size > numel) throw new CheckpointError(`the checkpoint is corrupt: a view of storage '${key}' reaches past its end`)
   return new StorageView(root, offset, size)
 }

@@ -19,11 +19,15 @@ function planTensor(t: TensorRef, name: string, fetch: (s: StorageRef) => Uint8A
   }
   if (!s.data) throw new CheckpointError(`the checkpoint is corrupt: the data of storage '${s.key}' is missing`)
   if (s.data.byteLength < s.numel * size) {
-    throw new CheckpointError(`the checkpoint is truncated or corrupt: storage '${s.key}' claims ${s.numel} ${s.type.dtype} elements (${s.numel * size} bytes) but the file holds ${s.data.byteLength} bytes for it`)
+    throw new CheckpointError(
+      `the checkpoint is truncated or corrupt: storage '${s.key}' claims ${s.numel} ${s.type.dtype} elements (${s.numel * size} bytes) but the file holds ${s.data.byteLength} bytes for it`,
+    )
   }
   const dtype = hostDtypeOf(s.type.dtype)
   return {
-    dtype, shape: t.shape, numel,
+    dtype,
+    shape: t.shape,
+    numel,
     // a storage is read from its start up to the furthest element any tensor uses
     reads: { source: s, elements: last + 1 },
     load: () => materialise(t, numel, last, fetch(s)),
@@ -45,7 +49,10 @@ function materialise(t: TensorRef, n: number, last: number, bytes: Uint8Array): 
   for (let i = 0; i < n; i++) {
     out[i] = span[at]
     for (let d = t.shape.length - 1; d >= 0; d--) {
-      if (++idx[d] < t.shape[d]) { at += t.stride[d]; break }
+      if (++idx[d] < t.shape[d]) {
+        at += t.stride[d]
+        break
+      }
       at -= (t.shape[d] - 1) * t.stride[d]
       idx[d] = 0
     }
@@ -96,7 +103,10 @@ function findStateDict(root: unknown, label: string): Candidate {
     const { dict, path } = queue[next]
     if (seen.has(dict)) continue // the pickle memo can make a dictionary contain itself
     seen.add(dict)
-    let layer = 0, parameter = 0, nonScalar = 0, tensors = 0
+    let layer = 0,
+      parameter = 0,
+      nonScalar = 0,
+      tensors = 0
     for (const [k, v] of dict) {
       if (v instanceof TensorRef) {
         tensors++

@@ -18,7 +18,11 @@ export interface ZipEntry {
 const MAX_DEFLATE_RATIO = 1032
 const INFLATE_SLICE = 1 << 12
 
-const EOCD = 0x06054b50, ZIP64_LOCATOR = 0x07064b50, ZIP64_EOCD = 0x06064b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50
+const EOCD = 0x06054b50,
+  ZIP64_LOCATOR = 0x07064b50,
+  ZIP64_EOCD = 0x06064b50,
+  CENTRAL = 0x02014b50,
+  LOCAL = 0x04034b50
 const latin1 = new TextDecoder('latin1')
 const utf8 = new TextDecoder('utf-8')
 
@@ -39,10 +43,14 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
   // The end-of-central-directory record sits in the last 22 + 65535 (comment) bytes.
   let eocd = -1
   for (let p = bytes.length - 22; p >= Math.max(0, bytes.length - 22 - 0xffff); p--) {
-    if (u32(p) === EOCD) { eocd = p; break }
+    if (u32(p) === EOCD) {
+      eocd = p
+      break
+    }
   }
   if (eocd < 0) throw truncated('the zip archive has no end-of-central-directory record (a cut download?)')
-  let count = u16(eocd + 10), dirOffset = u32(eocd + 16)
+  let count = u16(eocd + 10),
+    dirOffset = u32(eocd + 16)
   if (count === 0xffff || dirOffset === 0xffffffff) {
     inside(eocd - 20, 20, 'the zip64 locator')
     if (u32(eocd - 20) !== ZIP64_LOCATOR) throw corrupt('the zip64 locator is missing')
@@ -58,17 +66,28 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
   for (let i = 0; i < count; i++) {
     inside(p, 46, 'a central directory entry')
     if (u32(p) !== CENTRAL) throw corrupt('a central directory entry has a bad signature')
-    const flags = u16(p + 8), nameLen = u16(p + 28), extraLen = u16(p + 30), commentLen = u16(p + 32)
+    const flags = u16(p + 8),
+      nameLen = u16(p + 28),
+      extraLen = u16(p + 30),
+      commentLen = u16(p + 32)
     inside(p + 46, nameLen + extraLen, 'an entry name')
     const rawName = bytes.subarray(p + 46, p + 46 + nameLen)
     const name = flags & 0x800 ? utf8.decode(rawName) : latin1.decode(rawName)
-    let size = u32(p + 24), compressedSize = u32(p + 20), localHeaderOffset = u32(p + 42)
+    let size = u32(p + 24),
+      compressedSize = u32(p + 20),
+      localHeaderOffset = u32(p + 42)
     // zip64 extra field: 64-bit values for exactly those fields saturated at 0xffffffff, in this order
     for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen; e += 4 + u16(e + 2)) {
       if (u16(e) !== 0x0001) continue
       let q = e + 4
-      if (size === 0xffffffff) { size = u64(q); q += 8 }
-      if (compressedSize === 0xffffffff) { compressedSize = u64(q); q += 8 }
+      if (size === 0xffffffff) {
+        size = u64(q)
+        q += 8
+      }
+      if (compressedSize === 0xffffffff) {
+        compressedSize = u64(q)
+        q += 8
+      }
       if (localHeaderOffset === 0xffffffff) localHeaderOffset = u64(q)
     }
     const method = u16(p + 10)
@@ -112,7 +131,9 @@ export function zipEntryPrefix(bytes: Uint8Array, entry: ZipEntry, n: number): U
 function inflatePrefix(raw: Uint8Array, n: number, entry: ZipEntry): Uint8Array {
   const out = new Uint8Array(n)
   const whole = n === entry.size
-  let got = 0, produced = 0, ended = false
+  let got = 0,
+    produced = 0,
+    ended = false
   const inflate = new Inflate((chunk, final) => {
     produced += chunk.length
     if (produced > entry.size) throw corrupt(`entry '${entry.name}' inflates to more than the ${entry.size} bytes it declares`)

@@ -21,8 +21,7 @@ export function parseCifarBin(bytes: Uint8Array): CifarSet {
     if (label > 9) throw new Error(`not a CIFAR-10 binary file: record ${i} has label ${label}`)
     labels[i] = label
     const out = i * IMAGE_BYTES
-    for (let p = 0; p < 1024; p++)
-      for (let c = 0; c < 3; c++) images[out + p * 3 + c] = bytes[r + 1 + c * 1024 + p] // planar → HWC
+    for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) images[out + p * 3 + c] = bytes[r + 1 + c * 1024 + p] // planar → HWC
   }
   return { n, labels, images }
 }

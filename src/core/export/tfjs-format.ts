@@ -39,9 +39,7 @@ export function toTfjsLayout(t: HostTensor): { shape: number[]; data: Float32Arr
     const [o, i, h, w] = t.shape
     const out = new (data.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(data.length)
     for (let oo = 0; oo < o; oo++)
-      for (let ii = 0; ii < i; ii++)
-        for (let hh = 0; hh < h; hh++)
-          for (let ww = 0; ww < w; ww++) out[((hh * w + ww) * i + ii) * o + oo] = data[((oo * i + ii) * h + hh) * w + ww]
+      for (let ii = 0; ii < i; ii++) for (let hh = 0; hh < h; hh++) for (let ww = 0; ww < w; ww++) out[((hh * w + ww) * i + ii) * o + oo] = data[((oo * i + ii) * h + hh) * w + ww]
     return { shape: [h, w, i, o], data: out }
   }
   if (t.shape.length === 2) {

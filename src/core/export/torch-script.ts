@@ -40,7 +40,10 @@ export function pyLiteral(v: unknown): string {
   }
   if (typeof v === 'string') return JSON.stringify(v)
   if (Array.isArray(v)) return `[${v.map(pyLiteral).join(', ')}]`
-  if (typeof v === 'object') return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x)}`).join(', ')}}`
+  if (typeof v === 'object')
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x)}`)
+      .join(', ')}}`
   throw new Error(`cannot write a ${typeof v} into the script`)
 }
 
@@ -48,7 +51,10 @@ const points = (pts: readonly ControlPoint[]) => `[${pts.map((p) => `(${pyLitera
 
 /** "advtune_run-3.py": the file name a run's script downloads as. */
 export function scriptFileName(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '')
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-+|-+$/g, '')
   return `advtune_${s || 'run'}.py`
 }
 

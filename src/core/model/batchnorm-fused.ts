@@ -43,8 +43,7 @@ const KERNELS = [BN_MEAN_KERNEL, BN_VARIANCE_KERNEL, BN_RELU_KERNEL, BN_DGAMMA_K
 /** Whether the active backend has every kernel of the fused train-mode BatchNorm. */
 export const hasFusedBatchNorm = () => KERNELS.every((k) => tf.getKernel(k, tf.getBackend()) != null)
 
-const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Record<string, number> = {}) =>
-  tf.engine().runKernel(kernel, inputs, attrs as never) as tf.Tensor
+const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: Record<string, number> = {}) => tf.engine().runKernel(kernel, inputs, attrs as never) as tf.Tensor
 
 /**
  * relu(BatchNorm(x) [+ residual]) with batch statistics; `onStats` receives the batch mean and
@@ -90,8 +89,7 @@ export function fusedBatchNormRelu(
  * makes the variance unbiased): one kernel where the backend has it, else op by op.
  */
 export function runningAverage(running: tf.Tensor1D, batch: tf.Tensor1D, momentum: number, scale: number | null, scalar: (v: number) => tf.Scalar): tf.Tensor1D {
-  if (tf.getKernel(RUNNING_AVERAGE_KERNEL, tf.getBackend()) != null)
-    return run(RUNNING_AVERAGE_KERNEL, { running, batch }, { momentum, scale: scale ?? 1 }) as tf.Tensor1D
+  if (tf.getKernel(RUNNING_AVERAGE_KERNEL, tf.getBackend()) != null) return run(RUNNING_AVERAGE_KERNEL, { running, batch }, { momentum, scale: scale ?? 1 }) as tf.Tensor1D
   const b = scale == null ? batch : tf.mul(batch, scalar(scale))
   return tf.add(tf.mul(running, scalar(1 - momentum)), tf.mul(b, scalar(momentum))) as tf.Tensor1D
 }
@@ -101,11 +99,21 @@ export function runningAverage(running: tf.Tensor1D, batch: tf.Tensor1D, momentu
  * `scale` on the variance only. One kernel where the backend has RUNNING_STATS, else two. With
  * `gate` (one element on the device), only where it is 1: needs the kernel.
  */
-export function updateRunningStatsOf(rm: tf.Variable, rv: tf.Variable, mean: tf.Tensor1D, variance: tf.Tensor1D, momentum: number, scale: number, scalar: (v: number) => tf.Scalar, gate?: tf.Tensor): void {
+export function updateRunningStatsOf(
+  rm: tf.Variable,
+  rv: tf.Variable,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+  momentum: number,
+  scale: number,
+  scalar: (v: number) => tf.Scalar,
+  gate?: tf.Tensor,
+): void {
   if (tf.getKernel(RUNNING_STATS_KERNEL, tf.getBackend()) != null) {
     const inputs = { runningMean: rm, runningVar: rv, mean, variance, ...(gate ? { gate } : {}) }
     const out = run(RUNNING_STATS_KERNEL, inputs, { momentum, scale }) as unknown as tf.Tensor[]
-    if (out.length) { // else the kernel wrote them in place
+    if (out.length) {
+      // else the kernel wrote them in place
       rm.assign(out[0])
       rv.assign(out[1])
     }

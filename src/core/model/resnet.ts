@@ -141,9 +141,7 @@ function foldOne(m: Model, conv: string, bn: string, eps: tf.Scalar | number = B
 /** The (conv, BatchNorm) pairs of the network, stem first, in forward order. */
 function convLayers(spec: ResNetSpec): { conv: string; bn: string }[] {
   const out = [{ conv: 'conv1', bn: 'bn1' }]
-  for (let s = 0; s < 3; s++)
-    for (let b = 0; b < spec.blocksPerStage; b++)
-      for (const k of [1, 2]) out.push({ conv: `layer${s + 1}.${b}.conv${k}`, bn: `layer${s + 1}.${b}.bn${k}` })
+  for (let s = 0; s < 3; s++) for (let b = 0; b < spec.blocksPerStage; b++) for (const k of [1, 2]) out.push({ conv: `layer${s + 1}.${b}.conv${k}`, bn: `layer${s + 1}.${b}.bn${k}` })
   return out
 }
 

@@ -55,8 +55,7 @@ export function checkStateDict(dict: Tensors, spec: ResNetSpec): void {
 /** The CIFAR ResNet a state dict describes, or an error saying why it is none. */
 export function specForStateDict(dict: Tensors): ResNetSpec {
   const depth = inferDepth(dict.keys())
-  if (depth === null)
-    throw new WeightImportError(`This checkpoint is not a CIFAR ResNet (no 'layer1.N.' tensors; found ${list([...dict.keys()], 4) || 'no tensors'}).`)
+  if (depth === null) throw new WeightImportError(`This checkpoint is not a CIFAR ResNet (no 'layer1.N.' tensors; found ${list([...dict.keys()], 4) || 'no tensors'}).`)
   const spec = resnetSpec(depth)
   checkStateDict(dict, spec)
   return spec

@@ -35,7 +35,10 @@ export function evalAttackOptions(a: EvalAttack): EvalAttackOptions {
 }
 
 /** The eval-mode forward, BatchNorm folded into the filters on every call. */
-export const evalForward = (m: Model): Forward => (x) => forward(m, x, 'eval')
+export const evalForward =
+  (m: Model): Forward =>
+  (x) =>
+    forward(m, x, 'eval')
 
 /** An eval-mode forward of fixed weights, holding their folded filters until disposed. */
 export interface FrozenForward {

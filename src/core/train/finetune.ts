@@ -104,7 +104,8 @@ export async function fineTune(model: Model, data: FineTuneData, c: RunConfig, s
   let lr = from?.lr ?? 0
 
   const runEval = async (step: number): Promise<EvalResult> => {
-    const r = step === 0 && opts.initialEval ? opts.initialEval : await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT, helpers: opts.attackHelpers })
+    const r =
+      step === 0 && opts.initialEval ? opts.initialEval : await evaluate(model, evalSet, attack, { batchSize: EVAL_BATCH, seed: c.seed, exampleCount: EXAMPLE_COUNT, helpers: opts.attackHelpers })
     const point: EvalPoint = {
       step,
       epoch: step / perEpoch,

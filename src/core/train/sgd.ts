@@ -90,7 +90,10 @@ export class Sgd {
     for (const p of this.params) {
       const b = byName.get(nameOf(p))
       if (!b || b.shape.join('x') !== p.shape.join('x')) throw new Error(`the snapshot has no momentum buffer of shape [${p.shape}] for ${nameOf(p)}`)
-      this.buffers.set(p.name, tf.tidy(() => tf.variable(tf.tensor(b.data, b.shape, 'float32'), false)))
+      this.buffers.set(
+        p.name,
+        tf.tidy(() => tf.variable(tf.tensor(b.data, b.shape, 'float32'), false)),
+      )
     }
   }
 

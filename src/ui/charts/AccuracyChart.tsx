@@ -44,16 +44,50 @@ export const AccuracyChart = memo(function AccuracyChart({ runs, unit, baseline 
       <ResponsiveContainer width="100%" height={280}>
         <LineChart data={rows} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
           <CartesianGrid strokeDasharray="2 4" className="chart-grid" />
-          <XAxis dataKey="x" type="number" domain={[0, xEnd]} ticks={xTicks} niceTicks="none" interval={0} {...axisProps} label={{ value: unit, position: 'insideBottomRight', offset: -2, className: 'chart-axis-label' }} />
+          <XAxis
+            dataKey="x"
+            type="number"
+            domain={[0, xEnd]}
+            ticks={xTicks}
+            niceTicks="none"
+            interval={0}
+            {...axisProps}
+            label={{ value: unit, position: 'insideBottomRight', offset: -2, className: 'chart-axis-label' }}
+          />
           <YAxis domain={[0, 100]} ticks={Y_TICKS} niceTicks="none" width={40} padding={{ top: 6, bottom: 6 }} {...axisProps} />
           <Tooltip {...tooltipProps} labelFormatter={(x) => `${unit} ${x}`} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} %` : String(v))} />
-          {baseline && <ReferenceLine y={baseline.clean * 100} className="ref-line" strokeDasharray="4 4" label={{ value: `base clean ${(baseline.clean * 100).toFixed(1)}`, position: 'insideTopRight', className: 'ref-label' }} />}
-          {baseline && <ReferenceLine y={baseline.robust * 100} className="ref-line" strokeDasharray="4 4" label={{ value: `base robust ${(baseline.robust * 100).toFixed(1)}`, position: 'insideBottomRight', className: 'ref-label' }} />}
+          {baseline && (
+            <ReferenceLine
+              y={baseline.clean * 100}
+              className="ref-line"
+              strokeDasharray="4 4"
+              label={{ value: `base clean ${(baseline.clean * 100).toFixed(1)}`, position: 'insideTopRight', className: 'ref-label' }}
+            />
+          )}
+          {baseline && (
+            <ReferenceLine
+              y={baseline.robust * 100}
+              className="ref-line"
+              strokeDasharray="4 4"
+              label={{ value: `base robust ${(baseline.robust * 100).toFixed(1)}`, position: 'insideBottomRight', className: 'ref-label' }}
+            />
+          )}
           {!hasData && baseline && <Line dataKey="base:clean" name="base model clean" stroke="var(--muted)" dot={{ r: 5, fill: 'var(--muted)' }} isAnimationActive={false} />}
           {!hasData && baseline && <Line dataKey="base:robust" name="base model robust" stroke="var(--muted)" dot={{ r: 5, fill: 'var(--surface)', strokeWidth: 2 }} isAnimationActive={false} />}
           {runs.flatMap((r) =>
             (['clean', 'robust'] as const).map((m) => (
-              <Line key={accKey(r.id, m)} dataKey={accKey(r.id, m)} name={`${r.name} ${m}`} stroke={r.color} strokeWidth={2} strokeDasharray={m === 'robust' ? '6 3' : undefined} dot={false} activeDot={{ r: 3 }} connectNulls isAnimationActive={false} />
+              <Line
+                key={accKey(r.id, m)}
+                dataKey={accKey(r.id, m)}
+                name={`${r.name} ${m}`}
+                stroke={r.color}
+                strokeWidth={2}
+                strokeDasharray={m === 'robust' ? '6 3' : undefined}
+                dot={false}
+                activeDot={{ r: 3 }}
+                connectNulls
+                isAnimationActive={false}
+              />
             )),
           )}
         </LineChart>

@@ -65,12 +65,24 @@ export function LiveLineChart({ series, rows, xEnd, xLabel, integerX, shape, yFr
     <div ref={ref} className="live-chart" style={{ height }}>
       <svg width={width} height={height} role="img" aria-label={label} onPointerMove={onMove} onPointerLeave={() => setHover(-1)}>
         <g className="chart-grid">
-          {yTicks.map((v) => <line key={`y${v}`} x1={x0} x2={x1} y1={sy(v)} y2={sy(v)} strokeDasharray="2 4" />)}
-          {xTicks.map((v) => <line key={`x${v}`} x1={sx(v)} x2={sx(v)} y1={y1} y2={y0} strokeDasharray="2 4" />)}
+          {yTicks.map((v) => (
+            <line key={`y${v}`} x1={x0} x2={x1} y1={sy(v)} y2={sy(v)} strokeDasharray="2 4" />
+          ))}
+          {xTicks.map((v) => (
+            <line key={`x${v}`} x1={sx(v)} x2={sx(v)} y1={y1} y2={y0} strokeDasharray="2 4" />
+          ))}
         </g>
         <g className="chart-ticks">
-          {yTicks.map((v) => <text key={`y${v}`} x={x0 - 8} y={sy(v)} dy="0.355em" textAnchor="end">{tick(v)}</text>)}
-          {xTicks.map((v) => <text key={`x${v}`} x={sx(v)} y={y0 + 8} dy="0.71em" textAnchor="middle">{num(v)}</text>)}
+          {yTicks.map((v) => (
+            <text key={`y${v}`} x={x0 - 8} y={sy(v)} dy="0.355em" textAnchor="end">
+              {tick(v)}
+            </text>
+          ))}
+          {xTicks.map((v) => (
+            <text key={`x${v}`} x={sx(v)} y={y0 + 8} dy="0.71em" textAnchor="middle">
+              {num(v)}
+            </text>
+          ))}
         </g>
         <path className="chart-axis" d={`M${x0},${y1}V${y0}H${x1}`} />
         {row && <line className="chart-cursor" x1={hx} x2={hx} y1={y1} y2={y0} />}
@@ -78,7 +90,9 @@ export function LiveLineChart({ series, rows, xEnd, xLabel, integerX, shape, yFr
           <path key={s.key} className="line-curve" d={paths[i]} stroke={s.color} data-run={s.key} />
         ))}
         {rows.length <= 2 && series.flatMap((s) => s.points.flatMap((p, k) => (p.y === null ? [] : [<circle key={`${s.key}${k}`} cx={sx(p.x)} cy={sy(p.y)} r={2.5} fill={s.color} />])))}
-        {at.map(({ s, y }) => <circle key={s.key} className="chart-active-dot" cx={hx} cy={sy(y)} r={3.5} fill={s.color} />)}
+        {at.map(({ s, y }) => (
+          <circle key={s.key} className="chart-active-dot" cx={hx} cy={sy(y)} r={3.5} fill={s.color} />
+        ))}
       </svg>
       {row && at.length > 0 && (
         <div className={`chart-tip${hx > (x0 + x1) / 2 ? ' chart-tip-left' : ''}`} style={{ left: hx, top: y1 + 4 }} data-testid="chart-tip">

@@ -56,7 +56,18 @@ export const StepChart = memo(function StepChart({ runs, unit, metric, title }: 
     <div className="chart" data-testid={`${metric}-chart`} data-points={rows.length}>
       <div className="chart-title">{title}</div>
       {rows.length === 0 && <div className="chart-empty">Appears when a run starts</div>}
-      <LiveLineChart series={series} rows={rows} xEnd={xEnd} xLabel={unit} integerX={unit === 'step'} shape={applied(metric) ? 'stepBefore' : 'linear'} yFromZero={applied(metric)} tick={f.tick} fmt={f.value} label={title} />
+      <LiveLineChart
+        series={series}
+        rows={rows}
+        xEnd={xEnd}
+        xLabel={unit}
+        integerX={unit === 'step'}
+        shape={applied(metric) ? 'stepBefore' : 'linear'}
+        yFromZero={applied(metric)}
+        tick={f.tick}
+        fmt={f.value}
+        label={title}
+      />
     </div>
   )
 }, sameStepInputs)

@@ -38,7 +38,16 @@ export function ConfigPanel() {
         <legend>Fine-tuning</legend>
         <div className="grid-fields">
           <NumberField label="Epochs" value={c.epochs} step={1} min={1} onChange={(v) => set({ epochs: v })} testId="cfg-epochs" />
-          <NumberField label="Training images" value={c.trainSize} step={1000} min={1} max={50000} onChange={(v) => set({ trainSize: v })} hint="The first N images of the CIFAR-10 training set" testId="cfg-trainSize" />
+          <NumberField
+            label="Training images"
+            value={c.trainSize}
+            step={1000}
+            min={1}
+            max={50000}
+            onChange={(v) => set({ trainSize: v })}
+            hint="The first N images of the CIFAR-10 training set"
+            testId="cfg-trainSize"
+          />
           <NumberField label="Batch size" value={c.batchSize} step={1} min={1} onChange={(v) => set({ batchSize: v })} testId="cfg-batchSize" />
           <NumberField label="Peak LR" value={c.peakLr} step={0.005} min={0} onChange={(v) => set({ peakLr: v })} hint="The schedule's y = 1" testId="cfg-peakLr" />
           <NumberField label="Momentum" value={c.momentum} step={0.05} min={0} max={0.99} onChange={(v) => set({ momentum: v })} />
@@ -56,7 +65,17 @@ export function ConfigPanel() {
         <legend>Training attack (L∞)</legend>
         <div className="grid-fields">
           <SelectField<TrainAttackKind> label="Attack" value={ta.kind} options={TRAIN_MENU} onChange={(kind) => setTrain({ kind })} testId="cfg-trainAttack" />
-          <NumberField label="ε_max" unit="/255" value={ta.eps255} step={1} min={0} disabled={TRAIN_ATTACKS[ta.kind].pgd(ta) === null} onChange={(v) => setTrain({ eps255: v })} hint="The ε curve's top: ε at each step is ε_max × the curve" testId="cfg-trainEps" />
+          <NumberField
+            label="ε_max"
+            unit="/255"
+            value={ta.eps255}
+            step={1}
+            min={0}
+            disabled={TRAIN_ATTACKS[ta.kind].pgd(ta) === null}
+            onChange={(v) => setTrain({ eps255: v })}
+            hint="The ε curve's top: ε at each step is ε_max × the curve"
+            testId="cfg-trainEps"
+          />
           <NumberField label="Step size" unit="/255" value={ta.stepSize255} step={0.5} disabled={!tUses.stepSize} onChange={(v) => setTrain({ stepSize255: v })} hint={TRAIN_ATTACKS[ta.kind].hint} />
           <NumberField label="Steps" value={ta.steps} step={1} min={1} disabled={!tUses.steps} onChange={(v) => setTrain({ steps: v })} testId="cfg-trainSteps" />
         </div>
@@ -70,8 +89,26 @@ export function ConfigPanel() {
           <NumberField label={eInfo.stepsLabel} value={ea.steps} step={1} min={1} disabled={!eInfo.uses.steps} onChange={(v) => setEval({ steps: v })} testId="cfg-evalSteps" />
           <NumberField label="Restarts" value={ea.restarts} step={1} min={1} disabled={!eInfo.uses.restarts} onChange={(v) => setEval({ restarts: v })} />
           <CheckField label="Random start" checked={evalRandomStart(ea)} disabled={eInfo.uses.randomStart !== 'option'} onChange={(v) => setEval({ randomStart: v })} hint={eInfo.hints.randomStart} />
-          <NumberField label="Test images" value={c.evalSize} step={100} min={1} max={10000} onChange={(v) => set({ evalSize: v })} hint="The first N images of the CIFAR-10 test set" testId="cfg-evalSize" />
-          <NumberField label="Every" unit="steps" value={c.evalEvery} step={1} min={1} onChange={(v) => set({ evalEvery: v })} hint="Evaluate every N optimizer steps (and at the end)" testId="cfg-evalEvery" />
+          <NumberField
+            label="Test images"
+            value={c.evalSize}
+            step={100}
+            min={1}
+            max={10000}
+            onChange={(v) => set({ evalSize: v })}
+            hint="The first N images of the CIFAR-10 test set"
+            testId="cfg-evalSize"
+          />
+          <NumberField
+            label="Every"
+            unit="steps"
+            value={c.evalEvery}
+            step={1}
+            min={1}
+            onChange={(v) => set({ evalEvery: v })}
+            hint="Evaluate every N optimizer steps (and at the end)"
+            testId="cfg-evalEvery"
+          />
         </div>
       </fieldset>
       {problems.length > 0 && (

@@ -30,7 +30,11 @@ export function RunControls() {
         Copy share link
       </button>
       <p className="run-controls-note" data-testid="start-note">
-        {blockers.length > 0 ? blockers[0] : activeName ? `Starts when ${activeName}${queued ? ` and ${queued} queued run${queued > 1 ? 's' : ''}` : ''} finish${queued ? '' : 'es'}.` : 'The run freezes this configuration and both curves.'}
+        {blockers.length > 0
+          ? blockers[0]
+          : activeName
+            ? `Starts when ${activeName}${queued ? ` and ${queued} queued run${queued > 1 ? 's' : ''}` : ''} finish${queued ? '' : 'es'}.`
+            : 'The run freezes this configuration and both curves.'}
       </p>
     </div>
   )

@@ -52,7 +52,21 @@ export function NumberField({ label, value, onChange, step, min, max, unit, hint
   )
 }
 
-export function SelectField<T extends string>({ label, value, options, onChange, disabled, testId }: { label: ReactNode; value: T; options: readonly (readonly [T, string])[]; onChange: (v: T) => void; disabled?: boolean; testId?: string }) {
+export function SelectField<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+  disabled,
+  testId,
+}: {
+  label: ReactNode
+  value: T
+  options: readonly (readonly [T, string])[]
+  onChange: (v: T) => void
+  disabled?: boolean
+  testId?: string
+}) {
   const id = useId()
   return (
     <div className="field">

@@ -28,9 +28,7 @@ export function BackendBadge() {
       <span className="badge-text">
         <strong>{NAMES[w.backend]}</strong>
         {w.adapter && <span className="badge-detail"> · {w.adapter}</span>}
-        {fallback && reasons.length > 0 && (
-          <span className="badge-why">Fallback: {reasons[0]}</span>
-        )}
+        {fallback && reasons.length > 0 && <span className="badge-why">Fallback: {reasons[0]}</span>}
       </span>
     </div>
   )

@@ -15,8 +15,7 @@ export function Header() {
           </svg>
           <div>
             <h1>
-              advtune{' '}
-              {/* A new tab: leaving this page would interrupt a run in training. */}
+              advtune {/* A new tab: leaving this page would interrupt a run in training. */}
               <a className="study-link" href={`${import.meta.env.BASE_URL}study/`} target="_blank" rel="noopener" data-testid="study-link">
                 Study report ↗
               </a>

@@ -60,7 +60,13 @@ export function ModelPicker() {
           </optgroup>
         </select>
       </label>
-      <button className="btn" type="button" disabled={!!blockedBy} onClick={() => input.current?.click()} title="Import a PyTorch (.th/.pth/.pt) or .safetensors CIFAR ResNet checkpoint; you can also drop the file on the page">
+      <button
+        className="btn"
+        type="button"
+        disabled={!!blockedBy}
+        onClick={() => input.current?.click()}
+        title="Import a PyTorch (.th/.pth/.pt) or .safetensors CIFAR ResNet checkpoint; you can also drop the file on the page"
+      >
         Import…
       </button>
       <input
@@ -75,7 +81,11 @@ export function ModelPicker() {
           if (f) void importFile(f)
         }}
       />
-      {base && <span className="model-meta" title={base.source}>{fmtInt(base.params)} params</span>}
+      {base && (
+        <span className="model-meta" title={base.source}>
+          {fmtInt(base.params)} params
+        </span>
+      )}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <div>Drop a checkpoint (.th, .pth, .pt, .safetensors) to import it as the base model</div>

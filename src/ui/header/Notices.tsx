@@ -13,7 +13,8 @@ export function Notices() {
       {worker.status === 'crashed' && (
         <div className="notice notice-error" role="alert" data-testid="worker-crashed">
           <div>
-            <strong>The training worker stopped:</strong> {worker.error}. Runs and their histories are saved; reload the page to start a new worker, then resume an interrupted run from its last snapshot.
+            <strong>The training worker stopped:</strong> {worker.error}. Runs and their histories are saved; reload the page to start a new worker, then resume an interrupted run from its last
+            snapshot.
           </div>
           <button type="button" className="btn btn-small" onClick={() => location.reload()}>
             Reload

@@ -14,7 +14,9 @@ export function Prediction({ label, pred, conf, truth }: { label: string; pred: 
       <span className="pred-when">{label}</span>
       <span className="pred-class">{CIFAR10_CLASSES[pred] ?? pred}</span>
       <span className="pred-conf">{(conf * 100).toFixed(0)} %</span>
-      <span className="pred-mark" aria-label={ok ? 'correct' : 'wrong'}>{ok ? '✓' : '✗'}</span>
+      <span className="pred-mark" aria-label={ok ? 'correct' : 'wrong'}>
+        {ok ? '✓' : '✗'}
+      </span>
     </div>
   )
 }
@@ -26,12 +28,18 @@ export function ExampleImages({ ex, eps255, size = 64 }: { ex: AdvExample; eps25
   const linf = useMemo(() => linfDistance(ex.clean, ex.adv), [ex])
   return (
     <div className="ex-images">
-      <figure><PixelCanvas rgba={clean} label={`clean image ${ex.index}`} size={size} /><figcaption>clean</figcaption></figure>
+      <figure>
+        <PixelCanvas rgba={clean} label={`clean image ${ex.index}`} size={size} />
+        <figcaption>clean</figcaption>
+      </figure>
       <figure title={`adv − clean, scaled so ±${eps255}/255 spans black to white; largest change ${linf}/255`}>
         <PixelCanvas rgba={pert} label="perturbation, amplified" size={size} />
         <figcaption>δ ×{eps255 > 0 ? Math.round(127 / eps255) : 0}</figcaption>
       </figure>
-      <figure><PixelCanvas rgba={adv} label={`adversarial image ${ex.index}`} size={size} /><figcaption>adversarial</figcaption></figure>
+      <figure>
+        <PixelCanvas rgba={adv} label={`adversarial image ${ex.index}`} size={size} />
+        <figcaption>adversarial</figcaption>
+      </figure>
     </div>
   )
 }

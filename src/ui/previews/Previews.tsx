@@ -24,7 +24,9 @@ export function Previews() {
     <section className="card previews-card" aria-labelledby="previews-title">
       <div className="card-head">
         <h2 id="previews-title">Adversarial examples</h2>
-        <span className="muted" data-testid="previews-caption">{caption}</span>
+        <span className="muted" data-testid="previews-caption">
+          {caption}
+        </span>
       </div>
       <InspectPanel />
       {now.length === 0 ? (

@@ -16,10 +16,24 @@ const delta = (now: number, before: number | undefined) => (before === undefined
 
 /** The APGD-CE cell: the robust accuracy it measured, or how far its evaluation is. */
 function StrongCell({ run, job }: { run: Run; job: EvalJob | undefined }) {
-  if (job) return <td className="num muted" data-testid="strong-eval">{job.status === 'queued' ? 'queued' : `${Math.round((100 * job.done) / Math.max(1, job.total))} %…`}</td>
+  if (job)
+    return (
+      <td className="num muted" data-testid="strong-eval">
+        {job.status === 'queued' ? 'queued' : `${Math.round((100 * job.done) / Math.max(1, job.total))} %…`}
+      </td>
+    )
   const e = run.strongEval
-  if (!e) return <td className="num muted" data-testid="strong-eval">–</td>
-  return <td className="num strong" data-testid="strong-eval" title={`${evalAttackLabel(e.attack)} on ${e.point.evalSize} test images; clean ${pct(e.point.clean)} %`}>{pct(e.point.robust)}</td>
+  if (!e)
+    return (
+      <td className="num muted" data-testid="strong-eval">
+        –
+      </td>
+    )
+  return (
+    <td className="num strong" data-testid="strong-eval" title={`${evalAttackLabel(e.attack)} on ${e.point.evalSize} test images; clean ${pct(e.point.clean)} %`}>
+      {pct(e.point.robust)}
+    </td>
+  )
 }
 
 export function CompareTable() {
@@ -31,7 +45,12 @@ export function CompareTable() {
   const strong = runs.some((r) => r.strongEval || jobs[r.id])
   // Same evaluation for all runs: the pretrained base model's step-0 point is a fair reference
   // row (a run from scratch starts from random weights instead).
-  const base = warning ? null : (runs.filter((r) => r.config.init !== 'random').map((r) => chartEvals(r)[0]).find((p) => p?.step === 0) ?? null)
+  const base = warning
+    ? null
+    : (runs
+        .filter((r) => r.config.init !== 'random')
+        .map((r) => chartEvals(r)[0])
+        .find((p) => p?.step === 0) ?? null)
   return (
     <section className="card compare-card" aria-labelledby="compare-title" data-testid="compare">
       <div className="card-head">
@@ -42,9 +61,19 @@ export function CompareTable() {
         <table className="compare-table" data-testid="compare-table">
           <thead>
             <tr>
-              <th>Run</th><th title="LR schedule solid, ε curve dashed">Schedule</th><th>Training</th><th>Evaluated with</th><th className="num">Clean %</th><th className="num">Robust %</th>
-              {strong && <th className="num" title="Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack), same ε and images">APGD-CE %</th>}
-              <th className="num">Δ robust</th><th className="num">Wall time</th>
+              <th>Run</th>
+              <th title="LR schedule solid, ε curve dashed">Schedule</th>
+              <th>Training</th>
+              <th>Evaluated with</th>
+              <th className="num">Clean %</th>
+              <th className="num">Robust %</th>
+              {strong && (
+                <th className="num" title="Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack), same ε and images">
+                  APGD-CE %
+                </th>
+              )}
+              <th className="num">Δ robust</th>
+              <th className="num">Wall time</th>
             </tr>
           </thead>
           <tbody>
@@ -55,11 +84,25 @@ export function CompareTable() {
                 <tr key={r.id} className={r.id === winner ? 'winner' : ''} data-testid="compare-row" data-run={r.id}>
                   <th scope="row">
                     <span className="swatch" style={{ background: r.color }} /> {r.name}
-                    {r.id === winner && <span className="winner-badge" data-testid="winner">★ most robust</span>}
+                    {r.id === winner && (
+                      <span className="winner-badge" data-testid="winner">
+                        ★ most robust
+                      </span>
+                    )}
                   </th>
-                  <td><ScheduleThumb schedule={r.schedule} epsCurve={r.config.trainAttack.kind === 'none' ? null : r.config.epsCurve} color={r.color} /></td>
-                  <td className="small">{trainingLabel(r.config)}<br />{r.config.epochs} ep × {r.config.trainSize} img, peak LR {r.config.peakLr}</td>
-                  <td className="small">{evalAttackLabel(r.config.evalAttack)}<br />{r.config.evalSize} test images</td>
+                  <td>
+                    <ScheduleThumb schedule={r.schedule} epsCurve={r.config.trainAttack.kind === 'none' ? null : r.config.epsCurve} color={r.color} />
+                  </td>
+                  <td className="small">
+                    {trainingLabel(r.config)}
+                    <br />
+                    {r.config.epochs} ep × {r.config.trainSize} img, peak LR {r.config.peakLr}
+                  </td>
+                  <td className="small">
+                    {evalAttackLabel(r.config.evalAttack)}
+                    <br />
+                    {r.config.evalSize} test images
+                  </td>
                   <td className="num">{pct(f?.clean)}</td>
                   <td className="num strong">{pct(f?.robust)}</td>
                   {strong && <StrongCell run={r} job={jobs[r.id]} />}
@@ -75,23 +118,40 @@ export function CompareTable() {
       <div className="table-scroll">
         <table className="class-table">
           <thead>
-            <tr><th>Run</th>{CIFAR10_CLASSES.map((c) => <th key={c} className="num">{c}</th>)}</tr>
+            <tr>
+              <th>Run</th>
+              {CIFAR10_CLASSES.map((c) => (
+                <th key={c} className="num">
+                  {c}
+                </th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {base && (
               <tr className="base-row">
                 <th scope="row">Base model</th>
-                {CIFAR10_CLASSES.map((c, i) => <td key={c} className="num">{pct(base.perClassRobust[i], 0)}</td>)}
+                {CIFAR10_CLASSES.map((c, i) => (
+                  <td key={c} className="num">
+                    {pct(base.perClassRobust[i], 0)}
+                  </td>
+                ))}
               </tr>
             )}
             {runs.map((r) => {
               const f = finalEval(r)
               return (
                 <tr key={r.id} className={r.id === winner ? 'winner' : ''}>
-                  <th scope="row"><span className="swatch" style={{ background: r.color }} /> {r.name}</th>
+                  <th scope="row">
+                    <span className="swatch" style={{ background: r.color }} /> {r.name}
+                  </th>
                   {CIFAR10_CLASSES.map((c, i) => {
                     const v = f?.perClassRobust[i]
-                    return <td key={c} className="num heat" style={{ '--heat': v ?? 0 } as CSSProperties}>{pct(v, 0)}</td>
+                    return (
+                      <td key={c} className="num heat" style={{ '--heat': v ?? 0 } as CSSProperties}>
+                        {pct(v, 0)}
+                      </td>
+                    )
                   })}
                 </tr>
               )

@@ -19,7 +19,13 @@ export function ImportHistoryButton() {
   const input = useRef<HTMLInputElement>(null)
   return (
     <>
-      <button type="button" className="btn btn-small btn-ghost" onClick={() => input.current?.click()} data-testid="import-history" title="A run's history JSON (the PyTorch script's, or a downloaded one), with its final .safetensors if you have it: shown and compared as a read-only run">
+      <button
+        type="button"
+        className="btn btn-small btn-ghost"
+        onClick={() => input.current?.click()}
+        data-testid="import-history"
+        title="A run's history JSON (the PyTorch script's, or a downloaded one), with its final .safetensors if you have it: shown and compared as a read-only run"
+      >
         Import history…
       </button>
       <input

@@ -17,7 +17,9 @@ export function LiveStatus() {
   if (!run)
     return (
       <section className="card live-card empty" data-testid="live-status">
-        <p>No runs yet. Shape the schedule, check the configuration, and press <strong>Start run</strong>.</p>
+        <p>
+          No runs yet. Shape the schedule, check the configuration, and press <strong>Start run</strong>.
+        </p>
       </section>
     )
   const last = run.steps[run.steps.length - 1]
@@ -55,15 +57,53 @@ export function LiveStatus() {
         <div className="progress-fill" style={{ width: `${fraction * 100}%`, background: run.color }} />
       </div>
       <dl className="live-stats">
-        <div><dt>Step</dt><dd>{fmtInt(step)} / {fmtInt(total)} <span className="muted">({Math.round(fraction * 100)} %)</span></dd></div>
-        <div><dt>Epoch</dt><dd>{fmtEpoch(Number(((live?.epoch ?? last?.epoch ?? 0)).toFixed(2)))} / {run.config.epochs}</dd></div>
-        <div><dt>Images/s</dt><dd>{live && isActive(run.status) ? live.imagesPerSec.toFixed(1) : '–'}</dd></div>
-        <div><dt>{isActive(run.status) ? 'ETA' : 'Wall time'}</dt><dd>{isActive(run.status) ? (eta === null ? '–' : fmtDuration(eta * 1000)) : fmtDuration(run.wallMs)}</dd></div>
-        <div><dt>LR</dt><dd>{live || last ? fmtLr(live?.lr ?? last!.lr) : '–'}</dd></div>
-        <div><dt>ε</dt><dd>{eps === undefined ? '–' : <>{Number(eps.toFixed(2))}<span className="muted">/255</span></>}</dd></div>
-        <div><dt>Clean / robust</dt><dd>{f ? `${pct(f.clean)} / ${pct(f.robust)} %` : '–'}</dd></div>
+        <div>
+          <dt>Step</dt>
+          <dd>
+            {fmtInt(step)} / {fmtInt(total)} <span className="muted">({Math.round(fraction * 100)} %)</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Epoch</dt>
+          <dd>
+            {fmtEpoch(Number((live?.epoch ?? last?.epoch ?? 0).toFixed(2)))} / {run.config.epochs}
+          </dd>
+        </div>
+        <div>
+          <dt>Images/s</dt>
+          <dd>{live && isActive(run.status) ? live.imagesPerSec.toFixed(1) : '–'}</dd>
+        </div>
+        <div>
+          <dt>{isActive(run.status) ? 'ETA' : 'Wall time'}</dt>
+          <dd>{isActive(run.status) ? (eta === null ? '–' : fmtDuration(eta * 1000)) : fmtDuration(run.wallMs)}</dd>
+        </div>
+        <div>
+          <dt>LR</dt>
+          <dd>{live || last ? fmtLr(live?.lr ?? last!.lr) : '–'}</dd>
+        </div>
+        <div>
+          <dt>ε</dt>
+          <dd>
+            {eps === undefined ? (
+              '–'
+            ) : (
+              <>
+                {Number(eps.toFixed(2))}
+                <span className="muted">/255</span>
+              </>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Clean / robust</dt>
+          <dd>{f ? `${pct(f.clean)} / ${pct(f.robust)} %` : '–'}</dd>
+        </div>
       </dl>
-      {run.reason && <p className={`run-reason status-${run.status}`} data-testid="run-reason">{run.reason}</p>}
+      {run.reason && (
+        <p className={`run-reason status-${run.status}`} data-testid="run-reason">
+          {run.reason}
+        </p>
+      )}
     </section>
   )
 }

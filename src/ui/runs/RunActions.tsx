@@ -23,26 +23,60 @@ export function RunActions({ run }: { run: Run }) {
   const noWeights = run.weights === 'none' ? (finished ? 'This run ended without weights' : 'Weights are available when the run ends') : undefined
   const get = (kind: DownloadKind) => () => downloadRun(run, kind, a.getWeights).catch((e) => a.notify('error', `Download failed: ${errorText(e)}`))
   const strongBlocker = strongEvalBlocker(run, job)
-  const strongLabel = !job ? (run.strongEval ? 'Re-evaluate with APGD-CE' : 'Evaluate with APGD-CE') : job.status === 'queued' ? 'APGD-CE queued' : `APGD-CE ${Math.round((100 * job.done) / Math.max(1, job.total))} %…`
+  const strongLabel = !job
+    ? run.strongEval
+      ? 'Re-evaluate with APGD-CE'
+      : 'Evaluate with APGD-CE'
+    : job.status === 'queued'
+      ? 'APGD-CE queued'
+      : `APGD-CE ${Math.round((100 * job.done) / Math.max(1, job.total))} %…`
   return (
     <div className="run-actions">
       {resumable && (
-        <button type="button" className="btn btn-small btn-primary" disabled={!!resumeBlocker} title={resumeBlocker ?? `Continue from the snapshot at step ${run.snapshot!.step}`} onClick={() => void a.continueRun(run.id)} data-testid="continue-run">
+        <button
+          type="button"
+          className="btn btn-small btn-primary"
+          disabled={!!resumeBlocker}
+          title={resumeBlocker ?? `Continue from the snapshot at step ${run.snapshot!.step}`}
+          onClick={() => void a.continueRun(run.id)}
+          data-testid="continue-run"
+        >
           Resume
         </button>
       )}
       {finished && (
-        <button type="button" className="btn btn-small" disabled={!!strongBlocker} title={strongBlocker ?? "Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack, 100 iterations), same ε and test images; shown in the comparison"} onClick={() => a.evaluateStrong(run.id)} data-testid="evaluate-apgd" data-job={job?.status ?? 'none'}>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={!!strongBlocker}
+          title={strongBlocker ?? "Robust accuracy of the final weights under APGD-CE (AutoAttack's first attack, 100 iterations), same ε and test images; shown in the comparison"}
+          onClick={() => a.evaluateStrong(run.id)}
+          data-testid="evaluate-apgd"
+          data-job={job?.status ?? 'none'}
+        >
           {strongLabel}
         </button>
       )}
-      <button type="button" className="btn btn-small" disabled={!!noWeights} title={noWeights ?? 'Tuned weights, PyTorch names and layout (torch: safetensors.torch.load_file)'} onClick={get('safetensors')} data-testid="download-safetensors">
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={!!noWeights}
+        title={noWeights ?? 'Tuned weights, PyTorch names and layout (torch: safetensors.torch.load_file)'}
+        onClick={get('safetensors')}
+        data-testid="download-safetensors"
+      >
         .safetensors
       </button>
       <button type="button" className="btn btn-small" disabled={!!noWeights} title={noWeights ?? 'TensorFlow.js weights: model.json + .weights.bin'} onClick={get('tfjs')} data-testid="download-tfjs">
         tfjs
       </button>
-      <button type="button" className="btn btn-small" onClick={get('script')} data-testid="download-script" title="The run's recipe as a self-contained PyTorch training script (one process or torchrun); its history imports back here">
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={get('script')}
+        data-testid="download-script"
+        title="The run's recipe as a self-contained PyTorch training script (one process or torchrun); its history imports back here"
+      >
         PyTorch script
       </button>
       <button type="button" className="btn btn-small btn-ghost" onClick={get('json')} data-testid="download-json" title="History with config and schedule (JSON)">
@@ -52,7 +86,12 @@ export function RunActions({ run }: { run: Run }) {
         CSV
       </button>
       {finished && (
-        <button type="button" className={`btn btn-small ${confirming ? 'btn-danger' : 'btn-ghost'}`} onClick={() => (confirming ? void a.deleteRun(run.id) : setConfirming(true))} data-testid="delete-run">
+        <button
+          type="button"
+          className={`btn btn-small ${confirming ? 'btn-danger' : 'btn-ghost'}`}
+          onClick={() => (confirming ? void a.deleteRun(run.id) : setConfirming(true))}
+          data-testid="delete-run"
+        >
           {confirming ? 'Really delete?' : 'Delete'}
         </button>
       )}

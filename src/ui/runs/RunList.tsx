@@ -32,10 +32,25 @@ function RunRow({ run, selected, focused }: { run: Run; selected: boolean; focus
         {[run.base.model, trainAttackLabel(run.config.trainAttack), epsCurveLabel(run.config)].filter(Boolean).join(' · ')} · {last?.step ?? 0}/{run.totalSteps} steps
         {f && ` · ${pct(f.clean)} / ${pct(f.robust)} %`}
         {run.strongEval && ` · APGD-CE ${pct(run.strongEval.point.robust)} %`}
-        {run.imported && <span data-testid="run-imported" title={`Read from ${run.imported.fileName}`}> · imported{run.imported.producer ? ` (${run.imported.producer})` : ''}</span>}
+        {run.imported && (
+          <span data-testid="run-imported" title={`Read from ${run.imported.fileName}`}>
+            {' '}
+            · imported{run.imported.producer ? ` (${run.imported.producer})` : ''}
+          </span>
+        )}
         {run.reason && <span className="run-reason-inline"> · {run.reason}</span>}
-        {run.snapshot && run.status === 'interrupted' && <span data-testid="run-snapshot"> · resumable from step {run.snapshot.step} ({formatBytes(run.snapshot.bytes)})</span>}
-        {run.resumeNote && <span className="run-reason-inline" data-testid="resume-note"> · {run.resumeNote}</span>}
+        {run.snapshot && run.status === 'interrupted' && (
+          <span data-testid="run-snapshot">
+            {' '}
+            · resumable from step {run.snapshot.step} ({formatBytes(run.snapshot.bytes)})
+          </span>
+        )}
+        {run.resumeNote && (
+          <span className="run-reason-inline" data-testid="resume-note">
+            {' '}
+            · {run.resumeNote}
+          </span>
+        )}
         {run.weights === 'saved' && run.weightsBytes ? ` · weights ${formatBytes(run.weightsBytes)}` : ''}
       </span>
       <button type="button" className="btn btn-small btn-ghost" onClick={() => a.focusRun(run.id)} disabled={focused} title="Show this run's progress and previews">

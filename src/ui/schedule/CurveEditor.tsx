@@ -55,7 +55,8 @@ export function CurveEditor({ id, title, curve: pts, axis, epochs, totalSteps: t
   const d = useMemo(() => pathD(F, sampleCurve(pts, 240)), [pts, F])
   const sel = selected !== null && selected < pts.length ? selected : null
   const value = (v: number) => `${axis.fmt(v)}${axis.unit ?? ''}`
-  const describe = (p: ControlPoint) => `${axis.name} ${value(axis.max * p.y)} (${Math.round(p.y * 100)} % of ${axis.ofMax}) at epoch ${fmtEpoch(Number((p.t * epochs).toFixed(2)))}, step ${Math.round(p.t * total)}`
+  const describe = (p: ControlPoint) =>
+    `${axis.name} ${value(axis.max * p.y)} (${Math.round(p.y * 100)} % of ${axis.ofMax}) at epoch ${fmtEpoch(Number((p.t * epochs).toFixed(2)))}, step ${Math.round(p.t * total)}`
   const remove = (i: number) => {
     if (!canRemove(pts, i)) return
     onChange(removePoint(pts, i))
@@ -87,7 +88,12 @@ export function CurveEditor({ id, title, curve: pts, axis, epochs, totalSteps: t
   const onKeyDown = (e: KeyboardEvent, i: number) => {
     const big = e.shiftKey ? 10 : 1
     const moves: Record<string, [number, number]> = {
-      ArrowUp: [0, 0.01 * big], ArrowDown: [0, -0.01 * big], ArrowLeft: [-0.01 * big, 0], ArrowRight: [0.01 * big, 0], PageUp: [0, 0.1], PageDown: [0, -0.1],
+      ArrowUp: [0, 0.01 * big],
+      ArrowDown: [0, -0.01 * big],
+      ArrowLeft: [-0.01 * big, 0],
+      ArrowRight: [0.01 * big, 0],
+      PageUp: [0, 0.1],
+      PageDown: [0, -0.1],
     }
     if (moves[e.key]) {
       e.preventDefault()
@@ -155,9 +161,19 @@ export function CurveEditor({ id, title, curve: pts, axis, epochs, totalSteps: t
       {note}
       <div className="schedule-foot">
         <span className="readout" aria-live="polite" data-testid={`${id}-readout`}>
-          {sel !== null ? `Point ${sel + 1}: ${describe(pts[sel])}` : hoverStep !== null ? `Step ${hoverStep + 1} of ${total} applies ${axis.name} ${value(axis.max * curveAt(pts, progressAt(hoverStep, total)))}` : hint}
+          {sel !== null
+            ? `Point ${sel + 1}: ${describe(pts[sel])}`
+            : hoverStep !== null
+              ? `Step ${hoverStep + 1} of ${total} applies ${axis.name} ${value(axis.max * curveAt(pts, progressAt(hoverStep, total)))}`
+              : hint}
         </span>
-        <button className="btn btn-small" type="button" disabled={sel === null || !canRemove(pts, sel)} onClick={() => sel !== null && (remove(sel), setSelected(null))} data-testid={`${id}-remove-point`}>
+        <button
+          className="btn btn-small"
+          type="button"
+          disabled={sel === null || !canRemove(pts, sel)}
+          onClick={() => sel !== null && (remove(sel), setSelected(null))}
+          data-testid={`${id}-remove-point`}
+        >
           Remove point
         </button>
       </div>

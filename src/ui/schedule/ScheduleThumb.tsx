@@ -11,7 +11,15 @@ export function ScheduleThumb({ schedule, epsCurve, color }: { schedule: readonl
   const d = useMemo(() => pathD(F, sampleCurve(schedule, 60)), [schedule])
   const eps = useMemo(() => (epsCurve && epsCurve.some((p) => p.y !== 1) ? pathD(F, sampleCurve(epsCurve, 60)) : null), [epsCurve])
   return (
-    <svg className="thumb" viewBox={`0 0 ${F.width} ${F.height}`} width={F.width} height={F.height} role="img" aria-label={eps ? 'LR schedule (solid) and ε curve (dashed)' : 'LR schedule'} data-testid="schedule-thumb">
+    <svg
+      className="thumb"
+      viewBox={`0 0 ${F.width} ${F.height}`}
+      width={F.width}
+      height={F.height}
+      role="img"
+      aria-label={eps ? 'LR schedule (solid) and ε curve (dashed)' : 'LR schedule'}
+      data-testid="schedule-thumb"
+    >
       <line x1={F.left} x2={F.width - F.right} y1={F.height - F.bottom} y2={F.height - F.bottom} className="thumb-axis" />
       <path d={d} fill="none" stroke={color} strokeWidth={1.6} />
       {eps && <path d={eps} fill="none" stroke={color} strokeWidth={1.2} strokeDasharray="3 2" opacity={0.8} data-testid="eps-thumb" />}

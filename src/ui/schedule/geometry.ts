@@ -63,10 +63,12 @@ export function sampleCurve(pts: Schedule, samples = 200): ControlPoint[] {
 }
 
 export function pathD(f: Frame, curve: readonly ControlPoint[]): string {
-  return curve.map((p, i) => {
-    const { x, y } = toPx(f, p)
-    return `${i ? 'L' : 'M'}${x.toFixed(2)},${y.toFixed(2)}`
-  }).join('')
+  return curve
+    .map((p, i) => {
+      const { x, y } = toPx(f, p)
+      return `${i ? 'L' : 'M'}${x.toFixed(2)},${y.toFixed(2)}`
+    })
+    .join('')
 }
 
 /** Index of the control point within `radius` px of `px`, nearest first; -1 when none. */

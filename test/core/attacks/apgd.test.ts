@@ -29,7 +29,11 @@ beforeAll(async () => {
 
 const apgd = (eps255: number, steps: number, restarts = 1): EvalAttackOptions => ({ kind: 'apgd-ce', eps: eps255 / 255, stepSize: 0, steps, randomStart: true, restarts })
 const batchOf = (n: number) => {
-  const b = gatherBatch(set, Array.from({ length: n }, (_, i) => i), null)
+  const b = gatherBatch(
+    set,
+    Array.from({ length: n }, (_, i) => i),
+    null,
+  )
   return { x: tf.tensor4d(b.x, [n, 32, 32, 3]), y: tf.tensor1d(b.y, 'int32') }
 }
 

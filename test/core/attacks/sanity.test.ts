@@ -26,7 +26,7 @@ beforeAll(async () => {
 })
 
 const robustAt = async (eps255: number, steps: number, stepSize255 = eps255 / 4) =>
-  (await evaluate(model, set, { kind: 'pgd', eps: eps255 / 255, stepSize: stepSize255 / 255, steps, randomStart: false, restarts: 1 }, { batchSize: 50, seed: 1, exampleCount: 0 }))
+  await evaluate(model, set, { kind: 'pgd', eps: eps255 / 255, stepSize: stepSize255 / 255, steps, randomStart: false, restarts: 1 }, { batchSize: 50, seed: 1, exampleCount: 0 })
 
 it('exactSign keeps the sign of gradients far below float16 range', async () => {
   expect(Array.from(await exactSign(tf.tensor1d([1e-12, -3e-9, 0, 2, -0.5])).data())).toEqual([1, -1, 0, 1, -1])
@@ -47,7 +47,12 @@ describe('adversarial examples stay inside the eps-ball and [0, 1]', () => {
     expect(lo).toBeGreaterThanOrEqual(0)
     expect(hi).toBeLessThanOrEqual(1)
   })
-  const batch = () => gatherBatch(set, Array.from({ length: 16 }, (_, i) => i), null)
+  const batch = () =>
+    gatherBatch(
+      set,
+      Array.from({ length: 16 }, (_, i) => i),
+      null,
+    )
   const x = () => tf.tensor4d(batch().x, [16, 32, 32, 3])
   const y = () => tf.tensor1d(batch().y, 'int32')
 })
@@ -60,7 +65,11 @@ describe('robust accuracy', () => {
 
   it('is at most the accuracy on clean images, counted without the clean-correct rule', async () => {
     // Accuracy on the attacked images themselves, not via evaluate()'s robust ⊆ clean rule.
-    const b = gatherBatch(set, Array.from({ length: N }, (_, i) => i), null)
+    const b = gatherBatch(
+      set,
+      Array.from({ length: N }, (_, i) => i),
+      null,
+    )
     const x = tf.tensor4d(b.x, [N, 32, 32, 3])
     const y = tf.tensor1d(b.y, 'int32')
     const xa = pgd(fwd, x, y, { eps: 2 / 255, stepSize: 0.5 / 255, steps: 5, randomStart: false }, createRng(0))

@@ -19,15 +19,17 @@ export interface HostArray {
 }
 
 export function host(shape: number[], seed: number): HostArray {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) }
+  return {
+    shape,
+    values: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  }
 }
 
 /** Runs `f` on `backend` with `args` uploaded there, returns its outputs as host arrays. */
-export async function runOn(
-  backend: string,
-  args: HostArray[],
-  f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
-): Promise<Float32Array[]> {
+export async function runOn(backend: string, args: HostArray[], f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`)
   const ts = args.map((a) => tf.tensor(a.values, a.shape))
   const outs = tf.tidy(() => {
@@ -53,12 +55,7 @@ export function expectClose(actual: Float32Array, expected: Float32Array, rel = 
 }
 
 /** Runs `f` on CPU and on WASM and compares every output. */
-export async function expectSameOnCpuAndWasm(
-  args: HostArray[],
-  f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
-  what: string,
-  rel = 1e-4,
-): Promise<void> {
+export async function expectSameOnCpuAndWasm(args: HostArray[], f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[], what: string, rel = 1e-4): Promise<void> {
   const cpu = await runOn('cpu', args, f)
   const wasm = await runOn('wasm', args, f)
   expect(wasm.length).toBe(cpu.length)

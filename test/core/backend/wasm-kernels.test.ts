@@ -27,8 +27,7 @@ const cases: Case[] = [
 
 const label = ([x, w, s, p]: Case) => `x [${x}] w [${w}] stride ${s} pad ${p}`
 const labelled = cases.map((c) => [label(c), c] as const)
-const outShape = ([x, w, s, p]: Case) =>
-  tf.backend_util.computeConv2DInfo(x as [number, number, number, number], w as [number, number, number, number], s, 1, p).outShape
+const outShape = ([x, w, s, p]: Case) => tf.backend_util.computeConv2DInfo(x as [number, number, number, number], w as [number, number, number, number], s, 1, p).outShape
 
 beforeAll(async () => {
   await initWasmBackendNode()
@@ -39,37 +38,65 @@ describe('conv2d gradients on WASM equal the CPU backend', () => {
     const [xs, ws, s, p] = c
     // A random weighting makes dy non-uniform; a plain sum would give dy = 1 everywhere.
     const args = [host(xs, 1), host(ws, 2), host(outShape(c), 3)]
-    await expectSameOnCpuAndWasm(args, (x, w, r) => {
-      const loss = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), r))
-      return tf.grads(loss)([x, w])
-    }, label(c))
+    await expectSameOnCpuAndWasm(
+      args,
+      (x, w, r) => {
+        const loss = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, p), r))
+        return tf.grads(loss)([x, w])
+      },
+      label(c),
+    )
   })
 
   it.each(labelled)('the gradient kernels run directly: %s', async (_, c) => {
     const [xs, ws, s, p] = c
     const attrs = { strides: s, pad: p, dataFormat: 'NHWC' }
-    await expectSameOnCpuAndWasm([host(xs, 4), host(ws, 5), host(outShape(c), 6)], (x, w, dy) => [
-      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xs }) as tf.Tensor,
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: ws }) as tf.Tensor,
-    ], label(c))
+    await expectSameOnCpuAndWasm(
+      [host(xs, 4), host(ws, 5), host(outShape(c), 6)],
+      (x, w, dy) => [
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xs }) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: ws }) as tf.Tensor,
+      ],
+      label(c),
+    )
   })
 
   it('the gradient of a plain sum (dy = 1), batch 8, stride 2', async () => {
-    await expectSameOnCpuAndWasm([host([8, 8, 8, 16], 7), host([3, 3, 16, 32], 8)], (x, w) =>
-      tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)))([x, w]),
-    'sum')
+    await expectSameOnCpuAndWasm(
+      [host([8, 8, 8, 16], 7), host([3, 3, 16, 32], 8)],
+      (x, w) => tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)))([x, w]),
+      'sum',
+    )
   })
 })
 
 describe('tile on WASM equals the CPU backend', () => {
   const tiles: [number[], number[]][] = [
-    [[1, 1, 1, 16], [4, 8, 8, 1]], // the batch-norm gradient's broadcast: fast path
-    [[4, 1], [1, 3]], // fast path
-    [[1, 5], [6, 1]], // fast path
-    [[2, 3], [2, 2]], // a real tile: stock kernel
-    [[1, 3], [2, 2]], // mixed: stock kernel
+    [
+      [1, 1, 1, 16],
+      [4, 8, 8, 1],
+    ], // the batch-norm gradient's broadcast: fast path
+    [
+      [4, 1],
+      [1, 3],
+    ], // fast path
+    [
+      [1, 5],
+      [6, 1],
+    ], // fast path
+    [
+      [2, 3],
+      [2, 2],
+    ], // a real tile: stock kernel
+    [
+      [1, 3],
+      [2, 2],
+    ], // mixed: stock kernel
     [[3], [4]], // rank 1: stock kernel
-    [[2, 1, 3], [1, 1, 1]], // no-op reps
+    [
+      [2, 1, 3],
+      [1, 1, 1],
+    ], // no-op reps
   ]
   it.each(tiles)('x [%s] reps [%s]', async (xs, reps) => {
     await expectSameOnCpuAndWasm([host(xs, 9)], (x) => tf.tile(x, reps), `tile ${xs} ${reps}`, 0)
@@ -80,7 +107,11 @@ describe('tile on WASM equals the CPU backend', () => {
       await tf.setBackend(backend)
       const t = tf.tile(tf.tensor([[1], [-2], [3]], [3, 1], 'int32'), [1, 4])
       expect(t.dtype).toBe('int32')
-      expect(t.arraySync()).toEqual([[1, 1, 1, 1], [-2, -2, -2, -2], [3, 3, 3, 3]])
+      expect(t.arraySync()).toEqual([
+        [1, 1, 1, 1],
+        [-2, -2, -2, -2],
+        [3, 3, 3, 3],
+      ])
       t.dispose()
     }
   })
@@ -88,23 +119,24 @@ describe('tile on WASM equals the CPU backend', () => {
 
 describe('end to end', () => {
   it('gradients of a conv-BN-ReLU stack w.r.t. input and weights equal the CPU backend', async () => {
-    const args = [
-      host([4, 8, 8, 3], 10), host([3, 3, 3, 16], 11), host([3, 3, 16, 32], 12),
-      host([16], 13), host([32], 14), host([32], 15),
-    ]
-    await expectSameOnCpuAndWasm(args, (x, w1, w2, gamma1, runMean2, gamma2) => {
-      const loss = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, g1: tf.Tensor, g2: tf.Tensor) => {
-        // training-mode BN (batch statistics), then inference-mode BN (running statistics,
-        // whose gradient tiles [1,1,1,C] to the activation shape), as the ResNet uses them
-        const a = tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 1)
-        const { mean, variance } = tf.moments(a, [0, 1, 2])
-        const h = tf.relu(tf.batchNorm(a, mean, variance, tf.zerosLike(g1), tf.add(g1, 1), 1e-5))
-        const b = tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 2, 1)
-        const out = tf.relu(tf.batchNorm(b, runMean2, tf.onesLike(runMean2), tf.zerosLike(g2), tf.add(g2, 1), 1e-5))
-        return tf.sum(tf.square(tf.mean(out, [1, 2])))
-      }
-      return tf.grads(loss)([x, w1, w2, gamma1, gamma2])
-    }, 'conv-BN-ReLU stack')
+    const args = [host([4, 8, 8, 3], 10), host([3, 3, 3, 16], 11), host([3, 3, 16, 32], 12), host([16], 13), host([32], 14), host([32], 15)]
+    await expectSameOnCpuAndWasm(
+      args,
+      (x, w1, w2, gamma1, runMean2, gamma2) => {
+        const loss = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, g1: tf.Tensor, g2: tf.Tensor) => {
+          // training-mode BN (batch statistics), then inference-mode BN (running statistics,
+          // whose gradient tiles [1,1,1,C] to the activation shape), as the ResNet uses them
+          const a = tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 1)
+          const { mean, variance } = tf.moments(a, [0, 1, 2])
+          const h = tf.relu(tf.batchNorm(a, mean, variance, tf.zerosLike(g1), tf.add(g1, 1), 1e-5))
+          const b = tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 2, 1)
+          const out = tf.relu(tf.batchNorm(b, runMean2, tf.onesLike(runMean2), tf.zerosLike(g2), tf.add(g2, 1), 1e-5))
+          return tf.sum(tf.square(tf.mean(out, [1, 2])))
+        }
+        return tf.grads(loss)([x, w1, w2, gamma1, gamma2])
+      },
+      'conv-BN-ReLU stack',
+    )
   })
 })
 
@@ -136,8 +168,7 @@ describe('registration', () => {
     await tf.setBackend('wasm')
     const x = tf.ones([1, 2, 4, 4])
     const dy = tf.ones([1, 2, 4, 4])
-    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-      { strides: 1, pad: 1, dataFormat: 'NCHW', filterShape: [3, 3, 2, 2] })).toThrow(/NHWC only/)
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 1, dataFormat: 'NCHW', filterShape: [3, 3, 2, 2] })).toThrow(/NHWC only/)
   })
 })
 

@@ -35,7 +35,11 @@ def expected(t):
     return {'dtype': 'I64', 'shape': list(t.shape), 'hex': t.to(torch.int64).contiguous().numpy().tobytes().hex()}
 `
 
-export interface ExpectedTensor { dtype: 'F32' | 'I64'; shape: number[]; hex: string }
+export interface ExpectedTensor {
+  dtype: 'F32' | 'I64'
+  shape: number[]
+  hex: string
+}
 
 export function hexOf(t: HostTensor): string {
   return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')

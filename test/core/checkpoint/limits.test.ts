@@ -119,10 +119,13 @@ describe('hostile checkpoints', () => {
   it.each(['zero-stride.pt', 'zero-stride.th'])('%s: three zero-stride 2^27-element tensors in a file of a few hundred bytes are refused before any is built', (name) => {
     const bytes = file(name)
     expect(bytes.length).toBeLessThan(2048)
-    expectRefusedCheaply(bytes, new RegExp(
-      `^refused to load 'bomb': its tensors claim 402653184 elements, more than the ${MAX_ELEMENTS} this reader accepts \\(ResNet-56 has about 0\\.86 million\\); ` +
-      "the largest, 'layer1\\.0\\.conv1\\.weight', is \\[16384,8192\\] \\(134217728 elements\\): the file is damaged, hostile, or not a CIFAR ResNet checkpoint$",
-    ))
+    expectRefusedCheaply(
+      bytes,
+      new RegExp(
+        `^refused to load 'bomb': its tensors claim 402653184 elements, more than the ${MAX_ELEMENTS} this reader accepts \\(ResNet-56 has about 0\\.86 million\\); ` +
+          "the largest, 'layer1\\.0\\.conv1\\.weight', is \\[16384,8192\\] \\(134217728 elements\\): the file is damaged, hostile, or not a CIFAR ResNet checkpoint$",
+      ),
+    )
   })
 
   it('refuses a broadcast tensor of 2^62 elements', () => {
@@ -130,7 +133,10 @@ describe('hostile checkpoints', () => {
   })
 
   it('refuses a storage that claims far more elements than the file holds', () => {
-    expectRefusedCheaply(file('long-storage.pt'), /^the checkpoint is truncated or corrupt: storage '0' claims 1099511627776 float32 elements \(4398046511104 bytes\) but the file holds 16 bytes for it$/)
+    expectRefusedCheaply(
+      file('long-storage.pt'),
+      /^the checkpoint is truncated or corrupt: storage '0' claims 1099511627776 float32 elements \(4398046511104 bytes\) but the file holds 16 bytes for it$/,
+    )
     expectRefusedCheaply(file('long-storage.th'), /^the checkpoint is truncated or corrupt: storage '0' needs 4398046511104 bytes at byte \d+ but the file ends at \d+$/)
   })
 
@@ -151,7 +157,10 @@ describe('hostile checkpoints', () => {
   })
 
   it('refuses a zip entry that declares more than deflate can produce from its bytes', () => {
-    expectRefusedCheaply(file('lying-size.pt'), /^the checkpoint is truncated or corrupt: entry 'archive\/data\/0' claims to inflate from \d+ to 4294967295 bytes, more than deflate can compress \(a decompression bomb\?\)$/)
+    expectRefusedCheaply(
+      file('lying-size.pt'),
+      /^the checkpoint is truncated or corrupt: entry 'archive\/data\/0' claims to inflate from \d+ to 4294967295 bytes, more than deflate can compress \(a decompression bomb\?\)$/,
+    )
   })
 
   it('checks names and shapes against the ResNet before inflating or decoding any tensor', () => {
@@ -160,13 +169,28 @@ describe('hostile checkpoints', () => {
     // the generic reader builds it (16 MiB), as it is within the budget
     expect(readCheckpoint(bytes).get('layer1.0.conv1.weight')!.shape).toEqual([4 << 20])
     // through the model import nothing is inflated: the shape alone refuses it
-    const m = expectRefusedCheaply(bytes, /^These weights do not fit resnet8: missing 36 tensor\(s\): conv1\.weight, .*wrong shape: layer1\.0\.conv1\.weight is \[4194304\] but resnet8 needs \[16,16,3,3\]/, (b) => modelFromCheckpoint(b, 'bomb'))
+    const m = expectRefusedCheaply(
+      bytes,
+      /^These weights do not fit resnet8: missing 36 tensor\(s\): conv1\.weight, .*wrong shape: layer1\.0\.conv1\.weight is \[4194304\] but resnet8 needs \[16,16,3,3\]/,
+      (b) => modelFromCheckpoint(b, 'bomb'),
+    )
     expect(m.error).toBeInstanceOf(WeightImportError)
     expect(() => readCheckpoint(bytes, 'bomb', { check: specForStateDict })).toThrow(WeightImportError)
   })
 
   it('refuses every one of them through readCheckpoint with a CheckpointError', () => {
-    for (const name of ['zero-stride.pt', 'zero-stride.th', 'huge-broadcast.pt', 'long-storage.pt', 'long-storage.th', 'huge-shape.pt', 'huge-shape.th', 'inflating-storage.pt', 'inflating-pickle.pt', 'lying-size.pt']) {
+    for (const name of [
+      'zero-stride.pt',
+      'zero-stride.th',
+      'huge-broadcast.pt',
+      'long-storage.pt',
+      'long-storage.th',
+      'huge-shape.pt',
+      'huge-shape.th',
+      'inflating-storage.pt',
+      'inflating-pickle.pt',
+      'lying-size.pt',
+    ]) {
       checkpointError(() => readCheckpoint(file(name), name))
     }
   })

@@ -38,7 +38,13 @@ function expectedValue(protocol: number): Map<unknown, unknown> {
     ['consts', [null, true, false]],
     ['strs', ['x', 'h\u00e9llo \u2603', 'y'.repeat(300)]],
     ['tuples', [new PyTuple([]), new PyTuple([1]), new PyTuple([1, 2]), new PyTuple([1, 2, 3]), new PyTuple([1, 2, 3, 4])]],
-    ['od', new Map([['k', 1], ['j', 2]])],
+    [
+      'od',
+      new Map([
+        ['k', 1],
+        ['j', 2],
+      ]),
+    ],
     ['shared', [shared, shared]],
     ['nested', new Map([[1, new Map([['a', []]])]])],
   ])
@@ -92,9 +98,7 @@ describe('unpickle', () => {
     expect(refused(hex(py.evil4))).toMatch(/^refused to load: .* os\.system \(posix\.system\);/)
     expect(refused(hex(py.eval4))).toMatch(/^refused to load: .* builtins\.eval;/)
     // hand-built: GLOBAL 'os system', then REDUCE with ('ls',); and Windows' nt.system
-    expect(refused(ascii('\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R.'))).toBe(
-      'refused to load: the checkpoint references the Python global os.system; only tensors and dictionaries are allowed',
-    )
+    expect(refused(ascii('\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R.'))).toBe('refused to load: the checkpoint references the Python global os.system; only tensors and dictionaries are allowed')
     expect(refused(ascii('\x80\x02cnt\nsystem\nX\x02\x00\x00\x00ls\x85R.'))).toMatch(/ os\.system \(nt\.system\);/)
     expect(refused(ascii('\x80\x02c__builtin__\neval\n.'))).toMatch(/ builtins\.eval \(__builtin__\.eval\);/)
   })

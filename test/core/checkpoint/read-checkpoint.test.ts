@@ -18,7 +18,8 @@ describe('readCheckpoint', () => {
   let dir: string
   beforeAll(() => {
     dir = tempDir()
-    python(`
+    python(
+      `
 import torch, os, sys, collections
 d = sys.argv[1]
 w = {'module.fc.weight': torch.arange(6.).view(2, 3), 'module.fc.bias': torch.tensor([1., 2.])}
@@ -45,7 +46,10 @@ torch.save(train, os.path.join(d, 'train.th'), _use_new_zipfile_serialization=Fa
 # metrics as several scalar tensors at the top, and an EMA copy of the weights beside 'model'
 ema = {k: v * 0.5 if v.is_floating_point() else v for k, v in sd.items()}
 torch.save({'model_ema': ema, 'model': sd, 'acc': torch.tensor(0.9), 'loss': torch.tensor(0.3), 'lr': torch.tensor(0.01), 'epoch': torch.tensor(5)}, os.path.join(d, 'ema.pt'))
-`, dir, RESNET20_TH)
+`,
+      dir,
+      RESNET20_TH,
+    )
   })
 
   const fc: StateDict = new Map([
@@ -76,7 +80,7 @@ torch.save({'model_ema': ema, 'model': sd, 'acc': torch.tensor(0.9), 'loss': tor
     expect(specForStateDict(sd).name).toBe('resnet20')
   })
 
-  it('imports the training-script layout as a model with the plain state_dict\'s weights', async () => {
+  it("imports the training-script layout as a model with the plain state_dict's weights", async () => {
     await useWasm()
     const model = modelFromCheckpoint(readBytes(join(dir, 'train.pth.tar')), 'train.pth.tar')
     expect(model.spec.name).toBe('resnet20')

@@ -60,7 +60,9 @@ describe('safetensors', () => {
 
     it('reads files PyTorch wrote in every supported dtype (floats → F32, integers → I64)', () => {
       const path = join(dir, 'dtypes.safetensors')
-      const expected: Record<string, ExpectedTensor> = JSON.parse(python(`${PY_EXPECTED}
+      const expected: Record<string, ExpectedTensor> = JSON.parse(
+        python(
+          `${PY_EXPECTED}
 import json, struct, sys
 g = torch.Generator().manual_seed(0)
 base = torch.randn(3, 5, generator=g) * 100
@@ -78,7 +80,10 @@ for k, t in ts.items():
 h = json.dumps(header).encode()
 open(sys.argv[1], 'wb').write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
 print(json.dumps({k: expected(t) for k, t in ts.items()}))
-`, path))
+`,
+          path,
+        ),
+      )
       expectMatchesPython(parseSafetensors(readBytes(path)), expected)
     })
 
@@ -86,7 +91,9 @@ print(json.dumps({k: expected(t) for k, t in ts.items()}))
       const dict = sampleDict()
       const path = join(dir, 'ours.safetensors')
       writeFileSync(path, serializeSafetensors(dict, { format: 'pt' }))
-      const got = JSON.parse(python(`${PY_EXPECTED}
+      const got = JSON.parse(
+        python(
+          `${PY_EXPECTED}
 import json, struct, sys
 b = open(sys.argv[1], 'rb').read()
 n = struct.unpack('<Q', b[:8])[0]
@@ -103,7 +110,10 @@ for k, v in header.items():
     out[k] = expected(t.reshape(v['shape']))
 assert end == len(data), 'no trailing bytes'
 print(json.dumps({'meta': meta, 'tensors': out}))
-`, path))
+`,
+          path,
+        ),
+      )
       expect(got.meta).toEqual({ format: 'pt' })
       expectMatchesPython(dict, got.tensors)
     })
@@ -114,9 +124,7 @@ print(json.dumps({'meta': meta, 'tensors': out}))
 
     it('refuses an out-of-range data offset', () => {
       const bytes = craft({ ...good, b: { dtype: 'F32', shape: [1], data_offsets: [12, 16] } }, 12)
-      expect(checkpointError(() => parseSafetensors(bytes)).message).toBe(
-        "the checkpoint is truncated or corrupt: tensor 'b' has data_offsets [12, 16] outside the 12-byte data section",
-      )
+      expect(checkpointError(() => parseSafetensors(bytes)).message).toBe("the checkpoint is truncated or corrupt: tensor 'b' has data_offsets [12, 16] outside the 12-byte data section")
     })
 
     it('refuses overlapping tensors', () => {

@@ -6,10 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parseSafetensors } from '../../../src/core/checkpoint/safetensors'
 import { loadTorchLegacy } from '../../../src/core/checkpoint/torch-legacy'
 import { stateDictFromTorch, stripModulePrefix } from '../../../src/core/checkpoint/torch-tensors'
-import {
-  checkpointError, expectMatchesPython, expectSameTensors, ORIGINAL_DIR, PRETRAINED_DIR, PY_SMALL_CHECKPOINT,
-  python, readBytes, tempDir, type ExpectedTensor,
-} from './helpers'
+import { checkpointError, expectMatchesPython, expectSameTensors, ORIGINAL_DIR, PRETRAINED_DIR, PY_SMALL_CHECKPOINT, python, readBytes, tempDir, type ExpectedTensor } from './helpers'
 
 // The reader itself, without readCheckpoint's safety net, so a stray RangeError would surface here.
 const readLegacy = (b: Uint8Array) => stripModulePrefix(stateDictFromTorch(loadTorchLegacy(b), 'the test file'))
@@ -42,7 +39,9 @@ describe('legacy torch.save reader', () => {
     let py: { want: Record<string, ExpectedTensor>; views: Record<string, ExpectedTensor> }
     beforeAll(() => {
       dir = tempDir()
-      py = JSON.parse(python(`${PY_SMALL_CHECKPOINT}
+      py = JSON.parse(
+        python(
+          `${PY_SMALL_CHECKPOINT}
 import json, os, pickle, struct, sys
 from torch._utils import _rebuild_tensor_v2
 d = sys.argv[1]
@@ -73,7 +72,10 @@ root = Storage(('storage', torch.FloatStorage, 'root', 'cpu', 10, None))
 write_legacy('huge.th', {'w': T(root, 0, (2**15, 2**15), (0, 0))})
 loaded = torch.load(os.path.join(d, 'views.th'))['state_dict']
 print(json.dumps({'want': want, 'views': {k: expected(v) for k, v in loaded.items()}}))
-`, dir))
+`,
+          dir,
+        ),
+      )
     })
 
     it('reads views, offsets, strides, parameters, int64 buffers and every float dtype as PyTorch does', () => {

@@ -16,7 +16,9 @@ describe('zip torch.save reader', () => {
   let py: { want: Record<string, ExpectedTensor>; deflatedLoads: boolean }
   beforeAll(() => {
     dir = tempDir()
-    py = JSON.parse(python(`${PY_SMALL_CHECKPOINT}
+    py = JSON.parse(
+      python(
+        `${PY_SMALL_CHECKPOINT}
 import json, os, sys, zipfile
 d = sys.argv[1]
 resnet = torch.load(sys.argv[2], map_location='cpu')['state_dict']  # keys keep their 'module.' prefix
@@ -36,7 +38,11 @@ with zipfile.ZipFile(os.path.join(d, 'missing.pt'), 'w') as z:
         if i.filename != 'small/data/0': z.writestr(i, src.read(i))
 loaded = torch.load(os.path.join(d, 'deflated.pt'))['model_state_dict']
 print(json.dumps({'want': want, 'deflatedLoads': all(torch.equal(loaded['module.' + k], v) for k, v in sd.items())}))
-`, dir, join(ORIGINAL_DIR, 'resnet20-12fca82f.th')))
+`,
+        dir,
+        join(ORIGINAL_DIR, 'resnet20-12fca82f.th'),
+      ),
+    )
   })
 
   it('reads the real ResNet-20 re-saved by torch.save: bit-identical to resnet20.safetensors', () => {
@@ -77,8 +83,6 @@ print(json.dumps({'want': want, 'deflatedLoads': all(torch.equal(loaded['module.
         'the checkpoint is truncated or corrupt: the zip archive has no end-of-central-directory record (a cut download?)',
       )
     }
-    expect(checkpointError(() => readZip(readBytes(join(dir, 'missing.pt')))).message).toBe(
-      "the checkpoint is truncated or corrupt: the data of storage '0' is missing from the archive",
-    )
+    expect(checkpointError(() => readZip(readBytes(join(dir, 'missing.pt')))).message).toBe("the checkpoint is truncated or corrupt: the data of storage '0' is missing from the archive")
   })
 })

@@ -30,8 +30,7 @@ describe('toTfjsFormat', () => {
     expect(w['conv.weight'].shape).toEqual([2, 4, 2, 3])
     const conv = w['conv.weight'].arraySync() as number[][][][]
     const src = dict.get('conv.weight')!.data as Float32Array
-    for (let o = 0; o < 3; o++) for (let i = 0; i < 2; i++) for (let h = 0; h < 2; h++) for (let x = 0; x < 4; x++)
-      expect(conv[h][x][i][o]).toBe(src[((o * 2 + i) * 2 + h) * 4 + x])
+    for (let o = 0; o < 3; o++) for (let i = 0; i < 2; i++) for (let h = 0; h < 2; h++) for (let x = 0; x < 4; x++) expect(conv[h][x][i][o]).toBe(src[((o * 2 + i) * 2 + h) * 4 + x])
     expect(w['fc.weight'].shape).toEqual([3, 5])
     const fc = w['fc.weight'].arraySync() as number[][]
     const fsrc = dict.get('fc.weight')!.data as Float32Array
@@ -43,16 +42,20 @@ describe('toTfjsFormat', () => {
 
   it('exported conv weights drive tf.conv2d like a direct OIHW convolution', () => {
     const [O, I, K] = [4, 3, 3]
-    const wt = f32([O, I, K, K], Float32Array.from({ length: O * I * K * K }, (_, k) => Math.sin(k * 1.3)))
+    const wt = f32(
+      [O, I, K, K],
+      Float32Array.from({ length: O * I * K * K }, (_, k) => Math.sin(k * 1.3)),
+    )
     const x = Float32Array.from({ length: 5 * 5 * I }, (_, k) => Math.cos(k * 0.7)) // [1,5,5,I] NHWC
     const out = tf.conv2d(tf.tensor4d(x, [1, 5, 5, I]), decode(new Map([['w', wt]]))['w'] as tf.Tensor4D, 1, 'valid').dataSync()
     const d = wt.data as Float32Array
-    for (let oy = 0; oy < 3; oy++) for (let ox = 0; ox < 3; ox++) for (let o = 0; o < O; o++) {
-      let acc = 0
-      for (let i = 0; i < I; i++) for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++)
-        acc += d[((o * I + i) * K + ky) * K + kx] * x[((oy + ky) * 5 + (ox + kx)) * I + i]
-      expect(out[(oy * 3 + ox) * O + o]).toBeCloseTo(acc, 4)
-    }
+    for (let oy = 0; oy < 3; oy++)
+      for (let ox = 0; ox < 3; ox++)
+        for (let o = 0; o < O; o++) {
+          let acc = 0
+          for (let i = 0; i < I; i++) for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) acc += d[((o * I + i) * K + ky) * K + kx] * x[((oy + ky) * 5 + (ox + kx)) * I + i]
+          expect(out[(oy * 3 + ox) * O + o]).toBeCloseTo(acc, 4)
+        }
   })
 
   it('exports the real ResNet-20 (via a safetensors round trip) with every value in place', () => {
@@ -72,7 +75,10 @@ describe('toTfjsFormat', () => {
         const [O, I, H, W] = t.shape
         expect(w[name].shape).toEqual([H, W, I, O])
         for (let k = 0; k < src.length; k += 97) {
-          const o = Math.floor(k / (I * H * W)), i = Math.floor(k / (H * W)) % I, h = Math.floor(k / W) % H, x = k % W
+          const o = Math.floor(k / (I * H * W)),
+            i = Math.floor(k / (H * W)) % I,
+            h = Math.floor(k / W) % H,
+            x = k % W
           expect(got[((h * W + x) * I + i) * O + o]).toBe(src[k])
         }
       } else if (t.shape.length === 2) {

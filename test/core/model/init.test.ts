@@ -27,7 +27,11 @@ describe('randomStateDict', () => {
 
   it('draws He-normal filters (std √(2/fan_in), mean 0) and sets BatchNorm to the identity', () => {
     const d = randomStateDict(spec, 0)
-    for (const [name, fanIn] of [['layer3.1.conv2.weight', 64 * 9], ['conv1.weight', 27], ['linear.weight', 64]] as const) {
+    for (const [name, fanIn] of [
+      ['layer3.1.conv2.weight', 64 * 9],
+      ['conv1.weight', 27],
+      ['linear.weight', 64],
+    ] as const) {
       const v = values(d, name)
       const m = v.reduce((s, x) => s + x, 0) / v.length
       const std = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length)
@@ -42,7 +46,11 @@ describe('randomStateDict', () => {
 
   it('gives a model that trains: 10 clean SGD steps on one batch of real images lower its loss', async () => {
     const model = modelFromStateDict(randomStateDict(spec, 3), spec)
-    const batch = gatherBatch(loadTrainSet(), Array.from({ length: 16 }, (_, i) => i), null)
+    const batch = gatherBatch(
+      loadTrainSet(),
+      Array.from({ length: 16 }, (_, i) => i),
+      null,
+    )
     const lossNow = () => tf.tidy(() => crossEntropy(forward(model, tf.tensor4d(batch.x, [16, 32, 32, 3]), 'train'), tf.tensor1d(batch.y, 'int32')).dataSync()[0])
     const before = lossNow()
     const sgd = new Sgd(model.trainable, 0.9, 5e-4)

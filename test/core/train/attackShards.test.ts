@@ -46,7 +46,12 @@ function inThreadHelper(opts: { fail?: boolean } = {}) {
   return helper
 }
 
-const batchOf = (n: number, from = 0) => gatherBatch(test, Array.from({ length: n }, (_, i) => from + i), null)
+const batchOf = (n: number, from = 0) =>
+  gatherBatch(
+    test,
+    Array.from({ length: n }, (_, i) => from + i),
+    null,
+  )
 const PGD = { eps: 8 / 255, stepSize: 2 / 255, steps: 3, randomStart: true }
 
 describe('attack shards', () => {

@@ -51,7 +51,14 @@ describe('the ε curve', () => {
   })
 
   it('ε 0 everywhere trains on clean images: the same weights, bit for bit, as no training attack', async () => {
-    const zero = await train(tiny({ epsCurve: [{ t: 0, y: 0 }, { t: 1, y: 0 }] }))
+    const zero = await train(
+      tiny({
+        epsCurve: [
+          { t: 0, y: 0 },
+          { t: 1, y: 0 },
+        ],
+      }),
+    )
     const none = await train(tiny({ trainAttack: { kind: 'none', eps255: 8, stepSize255: 2, steps: 2 } }))
     const full = await train(tiny())
     expect(zero.steps.every((s) => s.eps255 === 0)).toBe(true)
@@ -62,7 +69,19 @@ describe('the ε curve', () => {
 
   it('refuses a curve above ε_max or with fewer than two points, naming the problem', async () => {
     const model = modelFromStateDict(pretrained)
-    await expect(fineTune(model, data, tiny({ epsCurve: [{ t: 0, y: 0 }, { t: 1, y: 1.5 }] }), PRESETS.constant.points)).rejects.toThrow(/ε cannot exceed ε_max/)
+    await expect(
+      fineTune(
+        model,
+        data,
+        tiny({
+          epsCurve: [
+            { t: 0, y: 0 },
+            { t: 1, y: 1.5 },
+          ],
+        }),
+        PRESETS.constant.points,
+      ),
+    ).rejects.toThrow(/ε cannot exceed ε_max/)
     await expect(fineTune(model, data, tiny({ epsCurve: [{ t: 0, y: 1 }] }), PRESETS.constant.points)).rejects.toThrow(/ε curve needs at least two control points/)
   })
 })

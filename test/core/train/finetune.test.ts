@@ -101,7 +101,12 @@ describe('fineTune', () => {
 
   it('refuses an impossible schedule or configuration with the reason', async () => {
     const model = modelFromStateDict(pretrained)
-    await expect(fineTune(model, data, tiny(), [{ t: 0, y: 0 }, { t: 1, y: 0 }])).rejects.toThrow(/zero everywhere/)
+    await expect(
+      fineTune(model, data, tiny(), [
+        { t: 0, y: 0 },
+        { t: 1, y: 0 },
+      ]),
+    ).rejects.toThrow(/zero everywhere/)
     await expect(fineTune(model, data, tiny({ batchSize: 100 }), constant)).rejects.toThrow(/Batch size cannot exceed/)
   })
 

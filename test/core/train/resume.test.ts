@@ -57,11 +57,18 @@ interface Outcome {
 async function train(o: { resumeFrom?: TrainSnapshot; snapshots?: TrainSnapshot[] } = {}): Promise<Outcome> {
   const model = modelFromStateDict(pretrained)
   const losses: number[] = []
-  const result = await fineTune(model, data, config, schedule, {
-    onStep: (s) => (losses[s.step - 1] = s.loss),
-    // Kept as IndexedDB would keep them: structured clones.
-    onSnapshot: o.snapshots ? (s) => void o.snapshots!.push(structuredClone(s)) : undefined,
-  }, { resumeFrom: o.resumeFrom, snapshotIntervalMs: 0 })
+  const result = await fineTune(
+    model,
+    data,
+    config,
+    schedule,
+    {
+      onStep: (s) => (losses[s.step - 1] = s.loss),
+      // Kept as IndexedDB would keep them: structured clones.
+      onSnapshot: o.snapshots ? (s) => void o.snapshots!.push(structuredClone(s)) : undefined,
+    },
+    { resumeFrom: o.resumeFrom, snapshotIntervalMs: 0 },
+  )
   return { result, weights: await weightBytes(model), batchesTracked: model.batchesTracked, losses }
 }
 

@@ -25,7 +25,8 @@ describe('decodeSpriteSheet + spriteToCifarBin', () => {
     for (let k = 0; k < ROWS; k++) {
       const rec = bin.subarray(k * CIFAR_RECORD_BYTES, (k + 1) * CIFAR_RECORD_BYTES)
       expect(rec[0]).toBe(labels[k])
-      for (const p of [0, 1, 31, 32, 500, 1023]) // y*32+x positions, first/last row and column included
+      for (const p of [0, 1, 31, 32, 500, 1023])
+        // y*32+x positions, first/last row and column included
         for (let c = 0; c < 3; c++) expect(rec[1 + c * 1024 + p], `image ${k} pos ${p} ch ${c}`).toBe(value(k, p, c))
     }
   })

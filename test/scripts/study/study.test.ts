@@ -47,7 +47,9 @@ describe('parseStudy', () => {
     expect(text).toMatch(/grids\[0\]\.axes\.budget\.passes: must be a positive number/)
     expect(text).toMatch(/grids\[0\]\.axes\.epsCurve: unknown preset "ramp-99"/)
     expect(text).toMatch(/grids\[0\]\.axes\.learningRate: unknown axis/)
-    expect(problemsOf({ name: 't', base: { batchSize: 512, trainSize: 100 }, grids: [{ name: 'g', axes: { seed: 0 } }] }).join('\n')).toMatch(/grids\[0\].*Batch size cannot exceed the training subset/)
+    expect(problemsOf({ name: 't', base: { batchSize: 512, trainSize: 100 }, grids: [{ name: 'g', axes: { seed: 0 } }] }).join('\n')).toMatch(
+      /grids\[0\].*Batch size cannot exceed the training subset/,
+    )
     expect(problemsOf({ name: 'bad name!', grids: [] }).join('\n')).toMatch(/name: .*grids: a non-empty list/s)
   })
 })
@@ -111,7 +113,27 @@ describe('npm run study', () => {
     expect((await runStudy(file, out)).stderr).toMatch(/3 runs, 3 already finished, 0 to run/)
 
     // The oracle re-evaluates every final weights file; the report reads both.
-    execFileSync(PYTHON, [join(REPO, 'scripts/study/oracle_eval.py'), '--runs', out, '--data', join(REPO, 'public/data/cifar10'), '--clean-n', '200', '--robust-n', '8', '--apgd-iters', '5', '--device', 'cpu', '--threads', '1'], { stdio: 'pipe' })
+    execFileSync(
+      PYTHON,
+      [
+        join(REPO, 'scripts/study/oracle_eval.py'),
+        '--runs',
+        out,
+        '--data',
+        join(REPO, 'public/data/cifar10'),
+        '--clean-n',
+        '200',
+        '--robust-n',
+        '8',
+        '--apgd-iters',
+        '5',
+        '--device',
+        'cpu',
+        '--threads',
+        '1',
+      ],
+      { stdio: 'pipe' },
+    )
     const report = join(dir, 'report')
     execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/study/report.ts'), '--study', out, '--out', report], { cwd: REPO, stdio: 'pipe' })
     const md = readFileSync(join(report, 'README.md'), 'utf8')

@@ -15,13 +15,11 @@ type Shape4 = [number, number, number, number]
  */
 export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo }
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as Conv2DBackpropFilterAttrs
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs
   if (dataFormat === 'NCHW') {
     throw new Error('WASM Conv2DBackpropFilter supports NHWC only (the WASM Conv2D does too)')
   }
-  const info = backend_util.computeConv2DInfo(
-    x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
+  const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
   const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info
   if (dy.shape.join() !== info.outShape.join()) {
@@ -40,18 +38,37 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const xT = runWasm(Transpose, backend, { x: view(xFlatT, [inHeight * inWidth, inChannels, batch]) }, { perm: [1, 0, 2] })
   disposeAll(backend, xFlatT)
   const dyT = runWasm(Transpose, backend, { x: view(dy, [batch, outHeight * outWidth, outChannels]) }, { perm: [1, 0, 2] })
-  const explicit = [[0, 0], [padInfo.top, Math.max(bottom, 0)], [padInfo.left, Math.max(right, 0)], [0, 0]]
-  let g = runWasm(Conv2D, backend, {
-    x: view(xT, [inChannels, inHeight, inWidth, batch]),
-    filter: view(dyT, [outHeight, outWidth, batch, outChannels]),
-  }, {
-    strides: [1, 1], dilations: [strideHeight, strideWidth], pad: explicit, dataFormat: 'NHWC',
-  })
+  const explicit = [
+    [0, 0],
+    [padInfo.top, Math.max(bottom, 0)],
+    [padInfo.left, Math.max(right, 0)],
+    [0, 0],
+  ]
+  let g = runWasm(
+    Conv2D,
+    backend,
+    {
+      x: view(xT, [inChannels, inHeight, inWidth, batch]),
+      filter: view(dyT, [outHeight, outWidth, batch, outChannels]),
+    },
+    {
+      strides: [1, 1],
+      dilations: [strideHeight, strideWidth],
+      pad: explicit,
+      dataFormat: 'NHWC',
+    },
+  )
   disposeAll(backend, xT, dyT)
   if (bottom < 0 || right < 0) {
-    const cropped = runWasm(Slice, backend, { x: g }, {
-      begin: [0, 0, 0, 0], size: [inChannels, filterHeight, filterWidth, outChannels],
-    })
+    const cropped = runWasm(
+      Slice,
+      backend,
+      { x: g },
+      {
+        begin: [0, 0, 0, 0],
+        size: [inChannels, filterHeight, filterWidth, outChannels],
+      },
+    )
     disposeAll(backend, g)
     g = cropped
   }

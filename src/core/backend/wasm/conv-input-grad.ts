@@ -39,9 +39,7 @@ function planAxis(K: number, s: number, pad: number, inSize: number, outSize: nu
 }
 
 /** F[th, tw, co, (rh·sw + rw)·Ci + ci] = w[kh, kw, ci, co]: the forward filter re-laid out on the host. */
-function subPixelFilter(
-  w: Float32Array, ci: number, co: number, kw: number, sh: number, sw: number, ph: AxisPlan, pw: AxisPlan,
-): Float32Array {
+function subPixelFilter(w: Float32Array, ci: number, co: number, kw: number, sh: number, sw: number, ph: AxisPlan, pw: AxisPlan): Float32Array {
   const outCh = sh * sw * ci
   const f = new Float32Array(ph.size * pw.size * co * outCh)
   for (const th of ph.taps) {
@@ -66,11 +64,9 @@ export function makeConv2DBackpropInput(stock: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo }
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-      attrs as unknown as Conv2DBackpropInputAttrs
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs
     if (dataFormat === 'NCHW' || dy.dtype !== 'float32') return callKernel(stock, backend, inputs, attrs)
-    const info = backend_util.computeConv2DInfo(
-      inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info
     const { filterHeight, filterWidth, strideHeight: sh, strideWidth: sw, padInfo } = info
     const ph = planAxis(filterHeight, sh, padInfo.top, inHeight, outHeight)
@@ -82,10 +78,22 @@ export function makeConv2DBackpropInput(stock: KernelFunc): KernelFunc {
     const fShape = [ph.size, pw.size, outChannels, sh * sw * inChannels]
     const fValues = subPixelFilter(wValues, inChannels, outChannels, filterWidth, sh, sw, ph, pw)
     const f: TensorInfo = { dataId: kb.write(fValues, fShape, 'float32'), shape: fShape, dtype: 'float32' }
-    const phases = runWasm(Conv2D, backend, { x: dy, filter: f }, {
-      strides: [1, 1], dilations: [1, 1], dataFormat: 'NHWC',
-      pad: [[0, 0], [ph.before, ph.after], [pw.before, pw.after], [0, 0]],
-    })
+    const phases = runWasm(
+      Conv2D,
+      backend,
+      { x: dy, filter: f },
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        dataFormat: 'NHWC',
+        pad: [
+          [0, 0],
+          [ph.before, ph.after],
+          [pw.before, pw.after],
+          [0, 0],
+        ],
+      },
+    )
     disposeAll(backend, f)
     if (sh === 1 && sw === 1) return phases
     // [n, q, p, rh, rw, ci] -> [n, q, rh, p, rw, ci]; (n,q) and (rw,ci) stay contiguous, so 4-D.

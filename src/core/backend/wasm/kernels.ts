@@ -1,9 +1,7 @@
 // Makes the tfjs WASM backend train, and fast: registers the missing Conv2DBackpropFilter and
 // replaces the slow stock Conv2DBackpropInput and Tile through tfjs's kernel registry.
 import '@tensorflow/tfjs-backend-wasm' // registers the stock kernels we look up and wrap
-import {
-  Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel,
-} from '@tensorflow/tfjs-core'
+import { Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig } from '@tensorflow/tfjs-core'
 import { conv2DBackpropFilter } from './conv-filter-grad'
 import { makeConv2DBackpropInput } from './conv-input-grad'
@@ -39,7 +37,9 @@ export function registerWasmTrainingKernels(): void {
     ours = [
       { kernelName: Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2DBackpropFilter },
       {
-        kernelName: Conv2DBackpropInput, backendName: WASM, setupFunc: input.setupFunc,
+        kernelName: Conv2DBackpropInput,
+        backendName: WASM,
+        setupFunc: input.setupFunc,
         kernelFunc: makeConv2DBackpropInput(input.kernelFunc),
       },
       { kernelName: Tile, backendName: WASM, setupFunc: tile.setupFunc, kernelFunc: makeTile(tile.kernelFunc) },

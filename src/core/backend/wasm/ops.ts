@@ -9,24 +9,14 @@ export const WASM = 'wasm'
 type AnyBackend = unknown
 
 /** Calls `fn` as a kernel would be called by the engine; our compositions return one tensor. */
-export function callKernel(
-  fn: KernelFunc,
-  backend: AnyBackend,
-  inputs: NamedTensorInfoMap,
-  attrs: object = {},
-): TensorInfo {
+export function callKernel(fn: KernelFunc, backend: AnyBackend, inputs: NamedTensorInfoMap, attrs: object = {}): TensorInfo {
   const out = fn({ inputs, backend: backend as KernelBackend, attrs: attrs as NamedAttrMap })
   if (Array.isArray(out)) throw new Error('expected a single-output kernel')
   return out
 }
 
 /** Runs the WASM kernel currently registered under `name`. */
-export function runWasm(
-  name: string,
-  backend: AnyBackend,
-  inputs: NamedTensorInfoMap,
-  attrs: object = {},
-): TensorInfo {
+export function runWasm(name: string, backend: AnyBackend, inputs: NamedTensorInfoMap, attrs: object = {}): TensorInfo {
   const config = getKernel(name, WASM)
   if (config == null) throw new Error(`WASM kernel '${name}' is not registered`)
   return callKernel(config.kernelFunc, backend, inputs, attrs)

@@ -15,15 +15,20 @@ export function makeTile(stock: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args
     const x = inputs.x as TensorInfo
     const { reps } = attrs as unknown as TileAttrs
-    const broadcast = reps.length === x.shape.length &&
-      x.shape.every((d, i) => d === 1 || reps[i] === 1) &&
-      reps.some((r) => r !== 1)
+    const broadcast = reps.length === x.shape.length && x.shape.every((d, i) => d === 1 || reps[i] === 1) && reps.some((r) => r !== 1)
     if (!broadcast || (x.dtype !== 'float32' && x.dtype !== 'int32')) {
       return callKernel(stock, backend, inputs, attrs)
     }
-    const ones = runWasm(Fill, backend, {}, {
-      shape: x.shape.map((d, i) => (d === 1 ? reps[i] : 1)), value: 1, dtype: x.dtype,
-    })
+    const ones = runWasm(
+      Fill,
+      backend,
+      {},
+      {
+        shape: x.shape.map((d, i) => (d === 1 ? reps[i] : 1)),
+        value: 1,
+        dtype: x.dtype,
+      },
+    )
     const out = runWasm(Multiply, backend, { a: x, b: ones })
     disposeAll(backend, ones)
     return out

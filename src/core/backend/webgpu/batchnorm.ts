@@ -85,8 +85,14 @@ export const bnVarianceWebGpu = reduce(['x', 'mean'], 'advtuneBnVariance', 'let 
 
 export const bnDBetaWebGpu = reduce(['dy'], 'advtuneBnDBeta', '', 'dy[i]', 'sum')
 
-export const bnDGammaWebGpu = reduce(['dy', 'x', 'mean', 'variance'], 'advtuneBnDGamma',
-  'let mu = mean[c]; let rstd = inverseSqrt(variance[c] + uniforms.eps);', 'dy[i] * ((x[i] - mu) * rstd)', 'sum', true)
+export const bnDGammaWebGpu = reduce(
+  ['dy', 'x', 'mean', 'variance'],
+  'advtuneBnDGamma',
+  'let mu = mean[c]; let rstd = inverseSqrt(variance[c] + uniforms.eps);',
+  'dy[i] * ((x[i] - mu) * rstd)',
+  'sum',
+  true,
+)
 
 /**
  * An elementwise kernel over the first input's shape with uniforms `channels` (its last
@@ -103,32 +109,55 @@ function perElement(names: string[], key: string, body: (present: string[]) => s
   }
 }
 
-export const bnReluWebGpu = perElement(['x', 'mean', 'variance', 'gamma', 'beta', 'residual'], 'advtuneBnRelu', (present) => `
+export const bnReluWebGpu = perElement(
+  ['x', 'mean', 'variance', 'gamma', 'beta', 'residual'],
+  'advtuneBnRelu',
+  (present) => `
   let c = index % uniforms.channels;
   let xhat = (x[index] - mean[c]) * inverseSqrt(variance[c] + uniforms.eps);
   let v = xhat * gamma[c] + beta[c]${present.includes('residual') ? ' + residual[index]' : ''};
-  result[index] = select(v, 0.0, v < 0.0);`)
+  result[index] = select(v, 0.0, v < 0.0);`,
+)
 
-export const bnDxWebGpu = perElement(['dy', 'x', 'mean', 'variance', 'gamma', 'dGamma', 'dBeta'], 'advtuneBnDx', () => `
+export const bnDxWebGpu = perElement(
+  ['dy', 'x', 'mean', 'variance', 'gamma', 'dGamma', 'dBeta'],
+  'advtuneBnDx',
+  () => `
   let c = index % uniforms.channels;
   let rstd = inverseSqrt(variance[c] + uniforms.eps);
   let xhat = (x[index] - mean[c]) * rstd;
   let centred = (dy[index] - dBeta[c] / uniforms.n) - xhat * (dGamma[c] / uniforms.n);
-  result[index] = centred * (gamma[c] * rstd);`, 'n : f32,', (a) => [f32(a.n)])
+  result[index] = centred * (gamma[c] * rstd);`,
+  'n : f32,',
+  (a) => [f32(a.n)],
+)
 
 // Folding (eval mode), per output channel c (the last dimension): s = γ·rsqrt(σ² + ε).
-export const foldFilterWebGpu = perElement(['weight', 'gamma', 'variance'], 'advtuneFoldFilter', () => `
+export const foldFilterWebGpu = perElement(
+  ['weight', 'gamma', 'variance'],
+  'advtuneFoldFilter',
+  () => `
   let c = index % uniforms.channels;
-  result[index] = weight[index] * (gamma[c] * inverseSqrt(variance[c] + uniforms.eps));`)
+  result[index] = weight[index] * (gamma[c] * inverseSqrt(variance[c] + uniforms.eps));`,
+)
 
-export const foldShiftWebGpu = perElement(['beta', 'mean', 'gamma', 'variance'], 'advtuneFoldShift', () => `
-  result[index] = beta[index] - mean[index] * (gamma[index] * inverseSqrt(variance[index] + uniforms.eps));`)
+export const foldShiftWebGpu = perElement(
+  ['beta', 'mean', 'gamma', 'variance'],
+  'advtuneFoldShift',
+  () => `
+  result[index] = beta[index] - mean[index] * (gamma[index] * inverseSqrt(variance[index] + uniforms.eps));`,
+)
 
 export const runningAverageWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
   const { running, batch } = inputs as Inputs
   const { momentum, scale } = attrs as unknown as { momentum: number; scale: number }
-  const program = new ElementwiseProgram(['running', 'batch'], 'keep : f32, momentum : f32, scale : f32,', 'advtuneRunningAverage',
-    'result[index] = running[index] * uniforms.keep + (batch[index] * uniforms.scale) * uniforms.momentum;', running.shape)
+  const program = new ElementwiseProgram(
+    ['running', 'batch'],
+    'keep : f32, momentum : f32, scale : f32,',
+    'advtuneRunningAverage',
+    'result[index] = running[index] * uniforms.keep + (batch[index] * uniforms.scale) * uniforms.momentum;',
+    running.shape,
+  )
   return (backend as unknown as WebGpuRunner).runWebGPUProgram(program, [running, batch], 'float32', [f32(1 - momentum), f32(momentum), f32(scale)])
 }
 
@@ -144,8 +173,15 @@ export const runningStatsWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
     const update = `
       runningMean[i] = runningMean[i] * u.keep + mean[i] * u.momentum;
       runningVar[i] = runningVar[i] * u.keep + (variance[i] * u.scale) * u.momentum;`
-    dispatchInPlace(backend, `advtuneRunningStatsInPlace_${gate != null}`, { runningMean, runningVar }, gate ? { mean, variance, gate } : { mean, variance },
-      { keep: 1 - momentum, momentum, scale }, runningMean.shape[0], gate ? `if (gate[0] == 1.0) { ${update} }` : update)
+    dispatchInPlace(
+      backend,
+      `advtuneRunningStatsInPlace_${gate != null}`,
+      { runningMean, runningVar },
+      gate ? { mean, variance, gate } : { mean, variance },
+      { keep: 1 - momentum, momentum, scale },
+      runningMean.shape[0],
+      gate ? `if (gate[0] == 1.0) { ${update} }` : update,
+    )
     return []
   }
   const runner = backend as unknown as WebGpuRunner

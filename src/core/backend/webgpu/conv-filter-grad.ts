@@ -116,13 +116,7 @@ class SumChunksProgram implements Program {
 
 /** Whether the chunked kernel takes this convolution; the stock kernel takes the rest. */
 export function chunkedKernelFits(info: backend_util.Conv2DInfo): boolean {
-  return (
-    info.dataFormat === 'channelsLast' &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.outChannels % 4 === 0 &&
-    info.batchSize * info.outHeight * info.outWidth > 0
-  )
+  return info.dataFormat === 'channelsLast' && info.dilationHeight === 1 && info.dilationWidth === 1 && info.outChannels % 4 === 0 && info.batchSize * info.outHeight * info.outWidth > 0
 }
 
 /** How many calls each path took since the page started: the kernel check and the bench read it. */
@@ -136,10 +130,7 @@ export function makeConv2DBackpropFilter(stock: KernelFunc): KernelFunc {
   return (args) => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo }
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
-      backend_util.convertConv2DDataFormat(dataFormat),
-    )
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat))
     if (!chunkedKernelFits(info)) {
       filterGradCalls.stock++
       return stock(args)

@@ -49,10 +49,14 @@ class ConvInputGradReluProgram implements Program {
               let w1 = getW(wRPerm, wCPerm, d1 + 1, d2);
               let w2 = getW(wRPerm, wCPerm, d1 + 2, d2);
               let w3 = getW(wRPerm, wCPerm, d1 + 3, d2);
-              ${slots.map((s) => `{
+              ${slots
+                .map(
+                  (s) => `{
                 let v = getDy(batch, idyR, ${s === '0' ? 'idyC' : 'idyC2'}, d2);
                 dotProd[${s}] = dotProd[${s}] + vec4<f32>(dot(v, w0), dot(v, w1), dot(v, w2), dot(v, w3));
-              }`).join('\n')}
+              }`,
+                )
+                .join('\n')}
             }`
     return `
       fn main() {

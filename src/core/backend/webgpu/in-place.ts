@@ -45,15 +45,7 @@ export function ownsData(backend: unknown, t: TensorInfo): boolean {
  * `read` read-only, by their names, and f32 uniforms `u.<name>`. `key` names the shader (its
  * body and bindings) for the pipeline cache.
  */
-export function dispatchInPlace(
-  backend: unknown,
-  key: string,
-  written: Record<string, TensorInfo>,
-  read: Record<string, TensorInfo>,
-  uniforms: Record<string, number>,
-  n: number,
-  body: string,
-): void {
+export function dispatchInPlace(backend: unknown, key: string, written: Record<string, TensorInfo>, read: Record<string, TensorInfo>, uniforms: Record<string, number>, n: number, body: string): void {
   const b = backend as WebGpuInternals
   const names = [...Object.keys(written), ...Object.keys(read)]
   const tensors = [...Object.values(written), ...Object.values(read)]
@@ -77,11 +69,7 @@ export function dispatchInPlace(
   for (const t of tensors) b.uploadToGPU(t.dataId)
   const groups = Math.ceil(n / WORKGROUP)
   const [gx, gy] = groups > MAX_GROUPS ? [MAX_GROUPS, Math.ceil(groups / MAX_GROUPS)] : [groups, 1]
-  const uniformBinding = b.makeUniforms([
-    { type: 'int32', data: [n] },
-    { type: 'int32', data: [gx * WORKGROUP] },
-    ...uniformNames.map((u) => ({ type: 'float32' as const, data: [uniforms[u]] })),
-  ])
+  const uniformBinding = b.makeUniforms([{ type: 'int32', data: [n] }, { type: 'int32', data: [gx * WORKGROUP] }, ...uniformNames.map((u) => ({ type: 'float32' as const, data: [uniforms[u]] }))])
   const bindGroup = b.device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
     entries: [

@@ -9,7 +9,18 @@ import '@tensorflow/tfjs-backend-webgpu' // registers the stock kernel we wrap
 import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
 import { PGD_STEP_KERNEL } from '../../attacks/linf'
-import { BN_DBETA_KERNEL, BN_DGAMMA_KERNEL, BN_DX_KERNEL, BN_MEAN_KERNEL, BN_RELU_KERNEL, BN_VARIANCE_KERNEL, FOLD_FILTER_KERNEL, FOLD_SHIFT_KERNEL, RUNNING_AVERAGE_KERNEL, RUNNING_STATS_KERNEL } from '../../model/batchnorm-fused'
+import {
+  BN_DBETA_KERNEL,
+  BN_DGAMMA_KERNEL,
+  BN_DX_KERNEL,
+  BN_MEAN_KERNEL,
+  BN_RELU_KERNEL,
+  BN_VARIANCE_KERNEL,
+  FOLD_FILTER_KERNEL,
+  FOLD_SHIFT_KERNEL,
+  RUNNING_AVERAGE_KERNEL,
+  RUNNING_STATS_KERNEL,
+} from '../../model/batchnorm-fused'
 import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, CONV_INPUT_GRAD_RELU_KERNEL, MEAN_RELU_GRAD_KERNEL, NORMALIZE_KERNEL, RELU_GRAD_KERNEL, SOFTMAX_XENT_GRAD_KERNEL } from '../../model/fused-ops'
 import { FINITE_GATE_KERNEL } from '../../train/pipeline'
 import { SGD_MOMENTUM_KERNEL } from '../../train/sgd'

@@ -31,19 +31,24 @@ export const sgdMomentumWebGpu: KernelFunc = ({ inputs, backend, attrs }) => {
       let b = buf[i] * u.mu + (g[i] + p[i] * u.wd);
       buf[i] = b;
       p[i] = p[i] - b * u.lr;`
-    dispatchInPlace(backend, `advtuneSgdInPlace_${gate != null}`, { p, buf }, gate ? { g, gate } : { g }, { wd: weightDecay, mu: momentum, lr }, numel(p.shape),
-      gate ? `if (gate[0] == 1.0) { ${update} }` : update)
+    dispatchInPlace(
+      backend,
+      `advtuneSgdInPlace_${gate != null}`,
+      { p, buf },
+      gate ? { g, gate } : { g },
+      { wd: weightDecay, mu: momentum, lr },
+      numel(p.shape),
+      gate ? `if (gate[0] == 1.0) { ${update} }` : update,
+    )
     return []
   }
   const runner = backend as unknown as WebGpuRunner
-  const bufProgram = new ElementwiseProgram(['p', 'g', 'buf'], 'wd : f32, mu : f32,', 'advtuneSgdBuffer',
-    'result[index] = buf[index] * uniforms.mu + (g[index] + p[index] * uniforms.wd);', p.shape)
+  const bufProgram = new ElementwiseProgram(['p', 'g', 'buf'], 'wd : f32, mu : f32,', 'advtuneSgdBuffer', 'result[index] = buf[index] * uniforms.mu + (g[index] + p[index] * uniforms.wd);', p.shape)
   const newBuf = runner.runWebGPUProgram(bufProgram, [p, g, buf], 'float32', [
     { type: 'float32', data: [weightDecay] },
     { type: 'float32', data: [momentum] },
   ])
-  const stepProgram = new ElementwiseProgram(['p', 'buf'], 'lr : f32,', 'advtuneSgdStep',
-    'result[index] = p[index] - buf[index] * uniforms.lr;', p.shape)
+  const stepProgram = new ElementwiseProgram(['p', 'buf'], 'lr : f32,', 'advtuneSgdStep', 'result[index] = p[index] - buf[index] * uniforms.lr;', p.shape)
   const newP = runner.runWebGPUProgram(stepProgram, [p, newBuf], 'float32', [{ type: 'float32', data: [lr] }])
   if (!gate) return [newBuf, newP]
   const out = [gateSelect(runner, newBuf, buf, gate), gateSelect(runner, newP, p, gate)]
