@@ -3,7 +3,7 @@
 
 import { DEFAULT_CONFIG } from '../core/config'
 import { EPS_PRESETS } from '../core/schedule'
-import type { TrainSnapshot } from '../core/train/snapshot'
+import type { TrainSnapshot } from '../core/train/snapshot-data'
 import type { BackendName } from '../worker/protocol'
 import type { Run } from './types'
 

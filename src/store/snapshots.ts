@@ -4,7 +4,7 @@
 // interrupted with its snapshot, a new worker starts on a fallback backend, and Resume goes on
 // there).
 
-import { snapshotBuffers, snapshotBytes } from '../core/train/snapshot'
+import { snapshotBuffers, snapshotBytes } from '../core/train/snapshot-data'
 import type { BackendName, FromWorker } from '../worker/protocol'
 import { type Ctx } from './context'
 import { errorText, isQuotaError } from './persistence'

@@ -3,7 +3,7 @@
 
 import type { ModelName, RunConfig, EvalAttack } from '../core/config'
 import type { ControlPoint } from '../core/schedule'
-import type { TrainSnapshot } from '../core/train/snapshot'
+import type { TrainSnapshot } from '../core/train/snapshot-data'
 import type { AdvExample, EvalPoint, RunEndStatus, StepInfo } from '../core/train/types'
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'

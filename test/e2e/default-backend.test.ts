@@ -130,6 +130,8 @@ describe('advtune on the backend it picks by itself (production build)', () => {
     expect(await p.locator(`[data-run=${cut.id}] [data-testid=run-snapshot]`).textContent()).toContain(`resumable from step ${cut.snapshot!.step}`)
     await p.click(`[data-run=${cut.id}] [data-testid=continue-run]`)
     await p.waitForFunction(`(${ours})(window.advtune.store.getState())?.status === 'done'`, null, { timeout: 300_000, polling: 500 })
+    // The snapshot goes after the final weights are stored, a moment after the run shows as done.
+    await p.waitForFunction(`(${ours})(window.advtune.store.getState())?.snapshot === null`, null, { timeout: 30_000, polling: 100 })
     const resumed = await storeState<Run>(p, ours)
     expect(resumed.snapshot).toBeNull() // dropped once finished
     expect(resumed.resumeNote ?? null).toBeNull() // same backend: nothing to say

@@ -2,6 +2,7 @@
 // Nesterov): g ← g + wd·p;  buf ← μ·buf + g (buf = g on the first step);  p ← p − lr·buf.
 
 import * as tf from '@tensorflow/tfjs-core'
+import type { HostArray } from './snapshot-data'
 
 /**
  * A backend may register this kernel: inputs {p, g, buf} and optionally {gate}, attrs
@@ -9,12 +10,7 @@ import * as tf from '@tensorflow/tfjs-core'
  * is 1; outputs [new buf, new p], or none where it wrote p and buf in place (WebGPU:
  * src/core/backend/webgpu/sgd.ts).
  */
-/** A tensor's values on the host: plain data that survives structured cloning (IndexedDB, postMessage). */
-export interface HostArray {
-  name: string
-  shape: number[]
-  data: Float32Array
-}
+export type { HostArray } from './snapshot-data'
 
 export const SGD_MOMENTUM_KERNEL = 'AdvtuneSgdMomentum'
 
