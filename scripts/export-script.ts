@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { scriptFromHistory } from '../src/store/scriptExport'
-import { APP_VERSION } from '../src/ui/runs/download'
+import { APP_VERSION } from '../src/store/exports'
 
 const [input, output] = process.argv.slice(2)
 if (!input || input === '--help' || input === '-h') {

@@ -7,6 +7,9 @@ import { finalEval } from './compare'
 import { evalAttackLabel, pct, slug, trainAttackLabel, trainingLabel } from './describe'
 import type { Run } from './types'
 
+/** The page's version, written into every history it exports (package.json's). */
+export const APP_VERSION = '0.1.0'
+
 /** "advtune-run-2-resnet20-clean87.1-robust41.2" (no extension). */
 export function runFileStem(run: Run): string {
   const f = finalEval(run)

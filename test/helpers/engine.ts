@@ -27,3 +27,9 @@ export const loadTestSet = (): CifarSet => parseCifarBin(new Uint8Array(readFile
 export const loadTrainSet = (): CifarSet => parseCifarBin(new Uint8Array(readFileSync(join(DATA, 'data_batch_1.bin'))))
 
 export const useWasm = () => initWasmBackendNode()
+
+/** What the training tests start from: the WASM backend, real training and test images, ResNet-20's checkpoint. */
+export async function trainingFixture(): Promise<{ data: { train: CifarSet; test: CifarSet }; pretrained: StateDict }> {
+  await useWasm()
+  return { data: { train: loadTrainSet(), test: loadTestSet() }, pretrained: loadStateDict('resnet20') }
+}

@@ -5,11 +5,9 @@
 import { parseSafetensors } from '../../core/checkpoint/safetensors'
 import { toTfjsFormat } from '../../core/export/tfjs-format'
 import { finalEval } from '../../store/compare'
-import { historyCsv, historyJson, runFileStem } from '../../store/exports'
+import { APP_VERSION, historyCsv, historyJson, runFileStem } from '../../store/exports'
 import { runScript } from '../../store/scriptExport'
 import type { Run } from '../../store/types'
-
-export const APP_VERSION = '0.1.0'
 
 export function saveBlob(blob: Blob, fileName: string) {
   const url = URL.createObjectURL(blob)

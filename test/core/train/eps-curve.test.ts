@@ -9,15 +9,13 @@ import { EPS_PRESETS, epsAt, PRESETS } from '../../../src/core/schedule'
 import { fineTune } from '../../../src/core/train/finetune'
 import type { StepInfo } from '../../../src/core/train/types'
 import type { StateDict } from '../../../src/core/tensors'
-import { loadStateDict, loadTestSet, loadTrainSet, useWasm } from '../../helpers/engine'
+import { trainingFixture } from '../../helpers/engine'
 
 let data: { train: CifarSet; test: CifarSet }
 let pretrained: StateDict
 
 beforeAll(async () => {
-  await useWasm()
-  data = { train: loadTrainSet(), test: loadTestSet() }
-  pretrained = loadStateDict('resnet20')
+  ;({ data, pretrained } = await trainingFixture())
 })
 
 const tiny = (over: Partial<RunConfig> = {}): RunConfig => ({

@@ -9,15 +9,13 @@ import { modelFromStateDict, stateDictFromModel } from '../../../src/core/model/
 import { EPS_PRESETS, PRESETS } from '../../../src/core/schedule'
 import { fineTune } from '../../../src/core/train/finetune'
 import type { StateDict } from '../../../src/core/tensors'
-import { loadStateDict, loadTestSet, loadTrainSet, useWasm } from '../../helpers/engine'
+import { trainingFixture } from '../../helpers/engine'
 
 let data: { train: CifarSet; test: CifarSet }
 let pretrained: StateDict
 
 beforeAll(async () => {
-  await useWasm()
-  data = { train: loadTrainSet(), test: loadTestSet() }
-  pretrained = loadStateDict('resnet20')
+  ;({ data, pretrained } = await trainingFixture())
 })
 
 const tiny = (over: Partial<RunConfig> = {}): RunConfig => ({

@@ -12,15 +12,13 @@ import { fineTune, type FineTuneResult } from '../../../src/core/train/finetune'
 import { modelWeights, snapshotBytes, type TrainSnapshot } from '../../../src/core/train/snapshot'
 import type { EvalPoint } from '../../../src/core/train/types'
 import type { StateDict } from '../../../src/core/tensors'
-import { loadStateDict, loadTestSet, loadTrainSet, useWasm } from '../../helpers/engine'
+import { trainingFixture } from '../../helpers/engine'
 
 let data: { train: CifarSet; test: CifarSet }
 let pretrained: StateDict
 
 beforeAll(async () => {
-  await useWasm()
-  data = { train: loadTrainSet(), test: loadTestSet() }
-  pretrained = loadStateDict('resnet20')
+  ;({ data, pretrained } = await trainingFixture())
 })
 
 // 2 epochs of 5 steps, evaluated every 4 steps: a snapshot at step 3 is mid-epoch, one at step 5
