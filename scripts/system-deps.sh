@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Installs what the tests need outside npm, if missing: Debian's Chromium (the browser the
-# end-to-end tests drive; never a downloaded one) and python3-torch (the independent oracle).
+# Installs what advtune needs outside npm, if missing. `build`: clang and lld, which compile the
+# app's own WASM kernels (scripts/native/build-kernels.ts). No argument: those, plus what the
+# tests need: Debian's Chromium (the browser the end-to-end tests drive; never a downloaded one)
+# and python3-torch (the independent oracle).
+#
+#   bash scripts/system-deps.sh [build]
 set -euo pipefail
 
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || missing+=(python3-torch python3-numpy)
+command -v clang >/dev/null || missing+=(clang)
+command -v wasm-ld >/dev/null || missing+=(lld)
+if [ "${1:-}" != build ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || missing+=(python3-torch python3-numpy)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
-  echo "advtune tests need these Debian packages: ${missing[*]}. Install them (apt-get install ${missing[*]}) and run again." >&2
+  echo "advtune needs these Debian packages: ${missing[*]}. Install them (apt-get install ${missing[*]}) and run again." >&2
   exit 1
 fi
 SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)

@@ -5,17 +5,17 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-webgpu'
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
 import { initWasmBackend, wasmBackendInfo } from '../../src/core/backend/wasm/init'
+import { setWasmConvKernels } from '../../src/core/backend/wasm/winograd'
 import { registerWebGpuTrainingKernels } from '../../src/core/backend/webgpu/kernels'
+import { WASM_FILES } from '../../src/worker/wasm-files'
 
 // 'wasm-workers' is the app's CPU set-up: one XNNPACK thread, and the training attack shared
 // with one helper worker per further core (src/worker/attackPool.ts).
-export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'wasm-workers' | 'cpu'
-export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'wasm-workers', 'cpu']
+// '-xnnpack': the same, with every convolution on XNNPACK instead of advtune's Winograd kernels.
+export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'wasm-workers' | 'wasm-xnnpack' | 'wasm-1t-xnnpack' | 'cpu'
+export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'wasm-workers', 'wasm-xnnpack', 'wasm-1t-xnnpack', 'cpu']
 
 export interface StartedBackend {
   requested: BenchBackend
@@ -24,8 +24,6 @@ export interface StartedBackend {
   adapter: string
   crossOriginIsolated: boolean
 }
-
-const wasmFiles = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded }
 
 interface AdapterLike {
   isFallbackAdapter?: boolean // older Chromium
@@ -59,11 +57,12 @@ export async function startBackend(name: BenchBackend, threads?: number): Promis
   let threadCount: number | null = null
   if (name.startsWith('wasm')) {
     // More threads than tfjs's own cap (hardwareConcurrency / 2): see src/core/backend/wasm/init.ts.
-    const want = name !== 'wasm' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
-    await initWasmBackend({ wasmPaths: wasmFiles, threads: want })
+    const want = name !== 'wasm' && name !== 'wasm-xnnpack' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
+    await initWasmBackend({ ...WASM_FILES, threads: want })
+    setWasmConvKernels(name.endsWith('-xnnpack') ? 'xnnpack' : 'winograd')
     const info = wasmBackendInfo()
     threadCount = info.threads
-    adapter = `CPU (WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`
+    adapter = `CPU (WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.winograd ? `, Winograd ${info.winograd.threads}` : ', XNNPACK convolutions'})`
   } else {
     if (name === 'webgpu') {
       adapter = await describeWebGpuAdapter()

@@ -2,20 +2,17 @@
 // An attack helper of the training worker: a shell that starts WASM (the same kernels as the
 // training worker's, so shards come back as if attacked there) around attackHelper.ts.
 
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm/init'
 import { createAttackHelper } from './attackHelper'
 import type { FromHelper, ToHelper } from './attackProtocol'
+import { WASM_FILES } from './wasm-files'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
-const wasmPaths = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded }
 
 const handle = createAttackHelper(
   (msg: FromHelper, transfer: Transferable[] = []) => scope.postMessage(msg, transfer),
   async (threads) => {
-    await initWasmBackend({ wasmPaths, threads })
+    await initWasmBackend({ ...WASM_FILES, threads })
     const info = wasmBackendInfo()
     return { adapter: `WebAssembly${info.simd ? ' SIMD' : ''}`, threads: info.threads }
   },

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-cpu'
 import { ensureGradients } from '../core/backend/register-gradients'
 import { initWasmBackend, wasmBackendInfo } from '../core/backend/wasm/init'
+import type { WasmInitOptions } from '../core/backend/wasm/init'
 import { registerWebGpuTrainingKernels } from '../core/backend/webgpu/kernels'
 import type { BackendName } from './protocol'
 
@@ -54,7 +55,7 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i
  * Tries the backends in `order`. With the default order, software GPU adapters are passed over
  * (WASM is ~100x faster on a CPU); naming one backend alone forces it, software or not.
  */
-export async function pickBackend(order: BackendName[], wasmPaths: string | Record<string, string>, wasmThreads = 1): Promise<BackendChoice> {
+export async function pickBackend(order: BackendName[], wasmFiles: Pick<WasmInitOptions, 'wasmPaths' | 'winograd'>, wasmThreads = 1): Promise<BackendChoice> {
   await ensureGradients() // training needs them on every backend; tfjs-core registers none
   const forced = order.length === 1
   const skipped: string[] = []
@@ -79,9 +80,12 @@ export async function pickBackend(order: BackendName[], wasmPaths: string | Reco
         skipped.push('the tfjs WebGL backend failed to start')
       } else if (name === 'wasm') {
         // XNNPACK threads as cpuPlan.ts decides (the bundle needs scripts/vite/tfjs-wasm-threads.ts).
-        await initWasmBackend({ wasmPaths, threads: wasmThreads })
+        await initWasmBackend({ ...wasmFiles, threads: wasmThreads })
         const info = wasmBackendInfo()
-        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${info.simd ? 'SIMD' : 'no SIMD'})`, fallbackReason: reason(skipped), threads: info.threads }
+        // A kernel problem is not a backend choice, but it costs speed: the notice says so.
+        if (info.problem) skipped.push(info.problem)
+        const kernels = info.winograd ? ', Winograd convolutions' : ''
+        return { backend: 'wasm', adapter: `CPU (WebAssembly, ${info.simd ? 'SIMD' : 'no SIMD'}${kernels})`, fallbackReason: reason(skipped), threads: info.threads }
       } else {
         if (await tf.setBackend('cpu')) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: reason(skipped) }
       }

@@ -1,17 +1,14 @@
 /// <reference lib="webworker" />
 // The training worker: a shell that wires the browser (fetch, WebGPU/WebGL/WASM) to the handler.
 
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { startAttackHelpers } from './attackPool'
 import { DEFAULT_ORDER, pickBackend, watchDeviceLoss } from './backends'
 import { cpuPlan } from './cpuPlan'
 import { createHandler } from './handler'
 import type { FromWorker, ToWorker } from './protocol'
+import { WASM_FILES } from './wasm-files'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
-const wasmFiles = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded }
 let assetBase = '/'
 
 async function fetchBytes(path: string): Promise<Uint8Array> {
@@ -27,7 +24,7 @@ const planFor = (threads?: number) => cpuPlan(threads ?? cores, scope.crossOrigi
 
 const handle = createHandler((msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer), {
   fetchBytes,
-  pickBackend: (prefer, threads) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, wasmFiles, planFor(threads).threadsPerWorker),
+  pickBackend: (prefer, threads) => pickBackend(prefer?.length ? prefer : DEFAULT_ORDER, WASM_FILES, planFor(threads).threadsPerWorker),
   watchDeviceLoss,
   startAttackHelpers: (threads) => {
     const plan = planFor(threads)

@@ -3,6 +3,7 @@
 import { backend_util, Conv2D, Transpose } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropInputAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import { callKernel, disposeAll, runWasm, view } from './ops'
+import { winogradFor } from './winograd'
 
 type Shape4 = [number, number, number, number]
 
@@ -55,7 +56,8 @@ function subPixelFilter(w: Float32Array, ci: number, co: number, kw: number, sh:
 }
 
 /**
- * The input gradient as one XNNPACK convolution of dy with a sub-pixel filter (see planAxis),
+ * The input gradient as advtune's Winograd convolution where it fits (see winograd.ts), else as
+ * one XNNPACK convolution of dy with a sub-pixel filter (see planAxis),
  * then, for strides > 1, one transpose that interleaves the phases. Cases that do not fit
  * (NCHW, input size not a multiple of the stride, padding wider than the filter) go to `stock`,
  * the backend's own slow but general kernel.
@@ -69,6 +71,9 @@ export function makeConv2DBackpropInput(stock: KernelFunc): KernelFunc {
     const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info
     const { filterHeight, filterWidth, strideHeight: sh, strideWidth: sw, padInfo } = info
+    // Stride 1, 3x3, "same": the rotated filter's convolution of dy, as Winograd (dy has outChannels).
+    const winograd = winogradFor(info, outChannels, inChannels)
+    if (winograd != null) return winograd.conv(dy, filter, inChannels, true)
     const ph = planAxis(filterHeight, sh, padInfo.top, inHeight, outHeight)
     const pw = planAxis(filterWidth, sw, padInfo.left, inWidth, outWidth)
     if (ph == null || pw == null) return callKernel(stock, backend, inputs, attrs)

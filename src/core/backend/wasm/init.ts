@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { ensureGradients } from '../register-gradients'
 import { registerWasmTrainingKernels } from './kernels'
+import { startWinograd, winogradInfo } from './winograd'
+import type { WinogradSources } from './winograd'
 
 export interface WasmInitOptions {
   /**
@@ -20,6 +22,47 @@ export interface WasmInitOptions {
    * Vite's `?url` imports. Needed in a browser bundle; in Node the package finds its own files.
    */
   wasmPaths?: string | Record<string, string>
+  /**
+   * advtune's own convolution kernels (native/winograd.c, built by `npm run setup`): the two
+   * modules or their URLs. Without them every convolution runs on XNNPACK.
+   */
+  winograd?: WinogradSources
+}
+
+/** Why advtune's convolution kernels are not running, when they were asked for and failed to start. */
+let kernelProblem: string | null = null
+
+/**
+ * The heap tfjs's WASM module runs on. The threaded build creates it in JavaScript and keeps it
+ * private, so the first start watches WebAssembly.instantiate(Streaming) for it; the
+ * single-threaded build exports it.
+ */
+let heap: WebAssembly.Memory | null = null
+
+async function watchingForHeap<T>(start: () => Promise<T>): Promise<T> {
+  const wa = WebAssembly as unknown as Record<'instantiate' | 'instantiateStreaming', (...a: unknown[]) => Promise<unknown>>
+  const saved = { instantiate: wa.instantiate, instantiateStreaming: wa.instantiateStreaming }
+  const note = (imports: unknown, result: unknown) => {
+    const imported = (imports as { env?: { memory?: unknown } } | undefined)?.env?.memory
+    const r = result as { instance?: WebAssembly.Instance; exports?: WebAssembly.Exports }
+    const exported = (r.instance ?? r).exports?.memory
+    for (const m of [imported, exported]) if (m instanceof WebAssembly.Memory) heap ??= m
+  }
+  for (const name of ['instantiate', 'instantiateStreaming'] as const) {
+    const original = saved[name]
+    if (typeof original !== 'function') continue
+    wa[name] = async (...args: unknown[]) => {
+      const result = await original.apply(WebAssembly, args)
+      note(args[1], result)
+      return result
+    }
+  }
+  try {
+    return await start()
+  } finally {
+    wa.instantiate = saved.instantiate
+    wa.instantiateStreaming = saved.instantiateStreaming
+  }
 }
 
 /**
@@ -29,7 +72,8 @@ export interface WasmInitOptions {
  */
 export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void> {
   // Not tf.findBackend: it would start the backend before the paths are set.
-  if (!('wasm' in tf.engine().registry)) {
+  const first = !('wasm' in tf.engine().registry)
+  if (first) {
     if (opts.wasmPaths != null) setWasmPaths(opts.wasmPaths as Parameters<typeof setWasmPaths>[0])
     if (opts.threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
     else if (opts.threads != null) {
@@ -37,10 +81,15 @@ export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void>
       setThreadsCount(opts.threads)
     }
   }
-  if (!(await tf.setBackend('wasm'))) {
+  if (!(await watchingForHeap(() => tf.setBackend('wasm')))) {
     throw new Error('tfjs WASM backend failed to start: are the .wasm files served at wasmPaths?')
   }
   registerWasmTrainingKernels()
+  if (first && opts.winograd != null) {
+    const backend = tf.backend() as unknown as { wasm: { asm?: { memory?: WebAssembly.Memory } } }
+    const memory = heap ?? backend.wasm.asm?.memory ?? null
+    kernelProblem = memory == null ? "advtune's WASM convolution kernels found no tfjs heap to work on; XNNPACK's run instead" : await startWinograd(backend, memory, opts.winograd, getThreadsCount())
+  }
   await ensureGradients() // training needs them, whichever tfjs entry point the caller imported
 }
 
@@ -56,7 +105,10 @@ function liftThreadCap(threads: number): void {
   Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true })
 }
 
-/** What the running WASM backend got: SIMD, and the XNNPACK thread count actually in use. */
-export function wasmBackendInfo(): { simd: boolean; threads: number } {
-  return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: getThreadsCount() }
+/**
+ * What the running WASM backend got: SIMD, the XNNPACK thread count actually in use, and the
+ * threads of advtune's Winograd convolutions (null: XNNPACK convolves, for `problem` if one).
+ */
+export function wasmBackendInfo(): { simd: boolean; threads: number; winograd: { threads: number } | null; problem: string | null } {
+  return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: getThreadsCount(), winograd: winogradInfo(), problem: kernelProblem }
 }

@@ -1,15 +1,17 @@
 // Makes the tfjs WASM backend train, and fast: registers the missing Conv2DBackpropFilter and
-// replaces the slow stock Conv2DBackpropInput and Tile through tfjs's kernel registry.
+// replaces the slow stock Conv2DBackpropInput and Tile, and Conv2D (Winograd where it fits),
+// through tfjs's kernel registry.
 import '@tensorflow/tfjs-backend-wasm' // registers the stock kernels we look up and wrap
-import { Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel } from '@tensorflow/tfjs-core'
+import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, Tile, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig } from '@tensorflow/tfjs-core'
 import { conv2DBackpropFilter } from './conv-filter-grad'
+import { makeConv2D } from './conv-forward'
 import { makeConv2DBackpropInput } from './conv-input-grad'
 import { makeTile } from './tile-broadcast'
 import { WASM } from './ops'
 
 // The stock configs we replaced, kept to fall back on and to restore.
-let stock: { input: KernelConfig; tile: KernelConfig } | null = null
+let stock: { conv: KernelConfig; input: KernelConfig; tile: KernelConfig } | null = null
 let ours: KernelConfig[] = []
 
 function isOurs(config: KernelConfig | undefined): boolean {
@@ -27,14 +29,16 @@ function replace(config: KernelConfig): void {
  * setup on every setBackend and the stock kernels we fall back to need it.
  */
 export function registerWasmTrainingKernels(): void {
-  const names = [Conv2DBackpropFilter, Conv2DBackpropInput, Tile]
+  const names = [Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Tile]
   if (names.every((n) => isOurs(getKernel(n, WASM)))) return
   if (stock == null) {
+    const conv = getKernel(Conv2D, WASM)
     const input = getKernel(Conv2DBackpropInput, WASM)
     const tile = getKernel(Tile, WASM)
-    if (input == null || tile == null) throw new Error('stock WASM kernels missing: is @tensorflow/tfjs-backend-wasm loaded?')
-    stock = { input, tile }
+    if (conv == null || input == null || tile == null) throw new Error('stock WASM kernels missing: is @tensorflow/tfjs-backend-wasm loaded?')
+    stock = { conv, input, tile }
     ours = [
+      { kernelName: Conv2D, backendName: WASM, setupFunc: conv.setupFunc, kernelFunc: makeConv2D(conv.kernelFunc) },
       { kernelName: Conv2DBackpropFilter, backendName: WASM, kernelFunc: conv2DBackpropFilter },
       {
         kernelName: Conv2DBackpropInput,
@@ -52,6 +56,7 @@ export function registerWasmTrainingKernels(): void {
 export function unregisterWasmTrainingKernels(): void {
   if (stock == null) return
   if (isOurs(getKernel(Conv2DBackpropFilter, WASM))) unregisterKernel(Conv2DBackpropFilter, WASM)
+  replace(stock.conv)
   replace(stock.input)
   replace(stock.tile)
 }

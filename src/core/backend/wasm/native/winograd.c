@@ -1,0 +1,206 @@
+// 3x3 stride-1 "same" convolutions of NHWC float32 tensors by Winograd's minimal filtering
+// F(4x4, 3x3) (Lavin & Gray 2016): each 4x4 output tile costs 36 multiply-adds per input and
+// output channel pair instead of direct convolution's 144, a quarter of the arithmetic.
+//
+// The module imports the tfjs WASM backend's own memory, so it reads and writes tensors where
+// tfjs keeps them (no copies). It must therefore own nothing in that memory: no data segments,
+// no static variables, and a shadow stack the caller places in a block it allocated (the build
+// checks the first two; set_stack does the third).
+//
+// Work is split by output tiles: conv(..., t0, t1) computes tiles [t0, t1), so threads sharing
+// the memory each take a range (winograd-pool.ts), as XNNPACK's threads split its convolutions.
+
+#include <wasm_simd128.h>
+
+typedef v128_t v4;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+// ---- filter transform U = G g G^T, g 3x3 -> U 6x6, scalar (once per call, ~1 % of the work) ----
+
+INLINE void g6(float a, float b, float c, float* t) {
+  t[0] = a * 0.25f;
+  t[1] = (a + b + c) * (-1.0f / 6.0f);
+  t[2] = (a - b + c) * (-1.0f / 6.0f);
+  t[3] = a * (1.0f / 24.0f) + b * (1.0f / 12.0f) + c * (1.0f / 6.0f);
+  t[4] = a * (1.0f / 24.0f) - b * (1.0f / 12.0f) + c * (1.0f / 6.0f);
+  t[5] = c;
+}
+
+/**
+ * w: HWIO filter [3][3][cin][cout] of the convolution to compute, or, with flip != 0, the filter
+ * of the forward convolution whose input gradient is computed: [3][3][cout][cin], rotated by 180
+ * degrees and with its channel axes swapped. u: [36][cin][cout].
+ */
+EXPORT(winograd_filter)
+void winograd_filter(const float* w, float* u, int cin, int cout, int flip) {
+  for (int i = 0; i < cin; i++) {
+    for (int o = 0; o < cout; o++) {
+      float g[3][3];
+      for (int kh = 0; kh < 3; kh++)
+        for (int kw = 0; kw < 3; kw++)
+          g[kh][kw] = flip ? w[(((2 - kh) * 3 + (2 - kw)) * cout + o) * cin + i] : w[((kh * 3 + kw) * cin + i) * cout + o];
+      float t[3][6]; // t[k][a] = (G g)[a][k]
+      for (int k = 0; k < 3; k++) g6(g[0][k], g[1][k], g[2][k], t[k]);
+      for (int a = 0; a < 6; a++) {
+        float r[6];
+        g6(t[0][a], t[1][a], t[2][a], r);
+        for (int b = 0; b < 6; b++) u[((a * 6 + b) * cin + i) * cout + o] = r[b];
+      }
+    }
+  }
+}
+
+// ---- input transform V = B^T d B, four channels per vector ----
+
+INLINE void bt6(v4 d0, v4 d1, v4 d2, v4 d3, v4 d4, v4 d5, v4* z) {
+  const v4 two = wasm_f32x4_splat(2.0f), four = wasm_f32x4_splat(4.0f), five = wasm_f32x4_splat(5.0f);
+  v4 d42 = wasm_f32x4_sub(d4, d2);
+  z[0] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d0), wasm_f32x4_mul(five, d2)), d4);
+  z[1] = wasm_f32x4_sub(wasm_f32x4_add(d3, d4), wasm_f32x4_mul(four, wasm_f32x4_add(d1, d2)));
+  z[2] = wasm_f32x4_add(wasm_f32x4_sub(d4, d3), wasm_f32x4_mul(four, wasm_f32x4_sub(d1, d2)));
+  z[3] = wasm_f32x4_add(wasm_f32x4_mul(two, wasm_f32x4_sub(d3, d1)), d42);
+  z[4] = wasm_f32x4_add(wasm_f32x4_mul(two, wasm_f32x4_sub(d1, d3)), d42);
+  z[5] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d1), wasm_f32x4_mul(five, d3)), d5);
+}
+
+// ---- output transform Y = A^T m A ----
+
+INLINE void at6(v4 m0, v4 m1, v4 m2, v4 m3, v4 m4, v4 m5, v4* y) {
+  v4 s12 = wasm_f32x4_add(m1, m2), d12 = wasm_f32x4_sub(m1, m2);
+  v4 s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);
+  y[0] = wasm_f32x4_add(wasm_f32x4_add(m0, s12), s34);
+  y[1] = wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(2.0f), d34));
+  y[2] = wasm_f32x4_add(s12, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), s34));
+  y[3] = wasm_f32x4_add(wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(8.0f), d34)), m5);
+}
+
+/** Tile t's 6x6 input patch, four channels from c, transformed into v[p][tl][c..c+3]. */
+INLINE void input_tile(const float* x, float* v, int h, int w, int cin, int tiles, int tl, int img, int ty, int tx, int c) {
+  const int r0 = 4 * ty - 1, c0 = 4 * tx - 1;
+  v4 d[6][6];
+  for (int a = 0; a < 6; a++) {
+    const int r = r0 + a;
+    const int rowOk = r >= 0 && r < h;
+    const float* row = x + ((long)(img * h + r) * w) * cin + c;
+    for (int b = 0; b < 6; b++) {
+      const int col = c0 + b;
+      d[a][b] = rowOk && col >= 0 && col < w ? wasm_v128_load(row + (long)col * cin) : wasm_f32x4_splat(0.0f);
+    }
+  }
+  v4 t[6][6]; // t[b][a] = (B^T d)[a][b]
+  for (int b = 0; b < 6; b++) bt6(d[0][b], d[1][b], d[2][b], d[3][b], d[4][b], d[5][b], t[b]);
+  for (int a = 0; a < 6; a++) {
+    v4 z[6];
+    bt6(t[0][a], t[1][a], t[2][a], t[3][a], t[4][a], t[5][a], z);
+    for (int b = 0; b < 6; b++) wasm_v128_store(v + ((long)(a * 6 + b) * tiles + tl) * cin + c, z[b]);
+  }
+}
+
+/** m[p][tl][o..o+3] back to the 4x4 output tile. */
+INLINE void output_tile(const float* m, float* y, int h, int w, int cout, int tiles, int tl, int img, int ty, int tx, int o) {
+  v4 t[6][4]; // t[b][a] = (A^T m)[a][b]
+  for (int b = 0; b < 6; b++) {
+    v4 col[6];
+    for (int a = 0; a < 6; a++) col[a] = wasm_v128_load(m + ((long)(a * 6 + b) * tiles + tl) * cout + o);
+    at6(col[0], col[1], col[2], col[3], col[4], col[5], t[b]);
+  }
+  for (int a = 0; a < 4; a++) {
+    v4 r[4];
+    at6(t[0][a], t[1][a], t[2][a], t[3][a], t[4][a], t[5][a], r);
+    float* out = y + ((long)(img * h + 4 * ty + a) * w + 4 * tx) * cout + o;
+    for (int b = 0; b < 4; b++) wasm_v128_store(out + (long)b * cout, r[b]);
+  }
+}
+
+// ---- the 36 matrix products M_p = V_p U_p: [tiles x cin] x [cin x cout], 4 rows x 8 columns at a time ----
+
+INLINE v4 splat_lane(v4 a, int lane) {
+  switch (lane) {
+    case 0:
+      return wasm_i32x4_shuffle(a, a, 0, 0, 0, 0);
+    case 1:
+      return wasm_i32x4_shuffle(a, a, 1, 1, 1, 1);
+    case 2:
+      return wasm_i32x4_shuffle(a, a, 2, 2, 2, 2);
+    default:
+      return wasm_i32x4_shuffle(a, a, 3, 3, 3, 3);
+  }
+}
+
+#define MAC(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+
+static void gemm(const float* v, const float* u, float* m, int tiles, int cin, int cout) {
+  for (int r = 0; r < tiles; r += 4) {
+    const float* v0 = v + (long)r * cin;
+    const float* v1 = v0 + cin;
+    const float* v2 = v1 + cin;
+    const float* v3 = v2 + cin;
+    for (int o = 0; o < cout; o += 8) {
+      v4 a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      const float* up = u + o;
+      for (int i = 0; i < cin; i += 4) {
+        const v4 x0 = wasm_v128_load(v0 + i), x1 = wasm_v128_load(v1 + i), x2 = wasm_v128_load(v2 + i), x3 = wasm_v128_load(v3 + i);
+#pragma clang loop unroll(full)
+        for (int l = 0; l < 4; l++) {
+          const v4 u0 = wasm_v128_load(up), u1 = wasm_v128_load(up + 4);
+          up += cout;
+          v4 s;
+          s = splat_lane(x0, l);
+          MAC(a00, s, u0);
+          MAC(a01, s, u1);
+          s = splat_lane(x1, l);
+          MAC(a10, s, u0);
+          MAC(a11, s, u1);
+          s = splat_lane(x2, l);
+          MAC(a20, s, u0);
+          MAC(a21, s, u1);
+          s = splat_lane(x3, l);
+          MAC(a30, s, u0);
+          MAC(a31, s, u1);
+        }
+      }
+      float* m0 = m + (long)r * cout + o;
+      wasm_v128_store(m0, a00);
+      wasm_v128_store(m0 + 4, a01);
+      wasm_v128_store(m0 + cout, a10);
+      wasm_v128_store(m0 + cout + 4, a11);
+      wasm_v128_store(m0 + 2 * cout, a20);
+      wasm_v128_store(m0 + 2 * cout + 4, a21);
+      wasm_v128_store(m0 + 3 * cout, a30);
+      wasm_v128_store(m0 + 3 * cout + 4, a31);
+    }
+  }
+}
+
+/**
+ * y = conv(x, w) for output tiles [t0, t1) of n images h x w (both multiples of 4), with u from
+ * winograd_filter. Tile t is image t / (h/4 · w/4), row-major within it. Blocks of `block` tiles
+ * (a multiple of 4) go through scratch: v [36][block][cin] then m [36][block][cout] floats.
+ * cin must be a multiple of 4, cout of 8.
+ */
+EXPORT(winograd_conv)
+void winograd_conv(const float* x, const float* u, float* y, float* scratch, int h, int w, int cin, int cout, int block, int t0, int t1) {
+  float* v = scratch;
+  float* m = scratch + (long)36 * block * cin;
+  const int tw = w / 4, perImage = (h / 4) * tw;
+  for (int start = t0; start < t1; start += block) {
+    const int count = t1 - start < block ? t1 - start : block;
+    for (int tl = 0; tl < block; tl++) {
+      if (tl < count) {
+        const int t = start + tl, img = t / perImage, rest = t - img * perImage;
+        for (int c = 0; c < cin; c += 4) input_tile(x, v, h, w, cin, block, tl, img, rest / tw, rest % tw, c);
+      } else {
+        // Rows past the last tile: zeros, so the products over them stay finite and cheap.
+        for (int p = 0; p < 36; p++)
+          for (int c = 0; c < cin; c += 4) wasm_v128_store(v + ((long)p * block + tl) * cin + c, wasm_f32x4_splat(0.0f));
+      }
+    }
+    for (int p = 0; p < 36; p++) gemm(v + (long)p * block * cin, u + (long)p * cin * cout, m + (long)p * block * cout, block, cin, cout);
+    for (int tl = 0; tl < count; tl++) {
+      const int t = start + tl, img = t / perImage, rest = t - img * perImage;
+      for (int o = 0; o < cout; o += 4) output_tile(m, y, h, w, cout, block, tl, img, rest / tw, rest % tw, o);
+    }
+  }
+}

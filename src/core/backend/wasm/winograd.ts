@@ -1,0 +1,155 @@
+// advtune's Winograd F(4x4, 3x3) convolution (native/winograd.c) inside the tfjs WASM backend:
+// the module imports tfjs's own memory and works on tensors where tfjs keeps them. With threaded
+// tfjs (shared memory) helper workers share that memory and split the tiles (winograd-pool.ts).
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core'
+import { HeapBlock, STACK_BYTES } from './heap-block'
+import { WinogradPool } from './winograd-pool'
+import type { WinogradJob } from './winograd-pool'
+
+/** A compiled module, its bytes, or where to fetch them (a URL, as Vite's `?url` imports give). */
+export type KernelModuleSource = WebAssembly.Module | BufferSource | string | URL
+
+/** The two builds of native/winograd.c: for tfjs's single-threaded and threaded WASM builds. */
+export interface WinogradSources {
+  single: KernelModuleSource
+  threaded: KernelModuleSource
+}
+
+export interface WinogradExports {
+  winograd_filter(w: number, u: number, cin: number, cout: number, flip: number): void
+  winograd_conv(x: number, u: number, y: number, scratch: number, h: number, w: number, cin: number, cout: number, block: number, t0: number, t1: number): void
+  __stack_pointer: WebAssembly.Global
+}
+
+/** The parts of tfjs's Emscripten module and backend this file uses. */
+interface WasmBackendLike {
+  wasm: { _malloc(bytes: number): number; _free(ptr: number): void }
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined }
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo
+}
+
+/** Tiles per block: v [36][block][cin] and m [36][block][cout] floats stay within ~256 KiB (L2). */
+export function blockFor(cin: number, cout: number): number {
+  return Math.max(4, Math.min(64, Math.floor(65536 / (36 * (cin + cout))) & ~3))
+}
+
+async function compile(src: KernelModuleSource): Promise<WebAssembly.Module> {
+  if (src instanceof WebAssembly.Module) return src
+  if (typeof src === 'string' || src instanceof URL) {
+    const res = await fetch(src)
+    if (!res.ok) throw new Error(`${String(src)}: HTTP ${res.status}`)
+    return WebAssembly.compile(await res.arrayBuffer())
+  }
+  return WebAssembly.compile(src)
+}
+
+let active: Winograd | null = null
+let enabled = true
+
+/**
+ * Which kernels convolve on WASM: 'winograd' (default; where the shape fits) or 'xnnpack' (tfjs's
+ * own, everywhere), for side-by-side benchmarks and tests. Takes effect on the next kernel call.
+ */
+export function setWasmConvKernels(which: 'winograd' | 'xnnpack'): void {
+  enabled = which === 'winograd'
+}
+
+/** The running Winograd engine and its threads, or null when convolutions go to XNNPACK. */
+export function winogradInfo(): { threads: number } | null {
+  return active && enabled ? { threads: active.threads } : null
+}
+
+/**
+ * Loads the module into the running tfjs WASM backend, which must have started (`memory` is its
+ * heap). `threads` > 1 with a shared memory starts threads − 1 helper workers. Failure leaves the
+ * XNNPACK kernels in place and is returned as a message, never thrown: training goes on, slower.
+ */
+export async function startWinograd(backend: object, memory: WebAssembly.Memory, sources: WinogradSources, threads: number): Promise<string | null> {
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer
+    const module = await compile(shared ? sources.threaded : sources.single)
+    const b = backend as WasmBackendLike
+    const instance = await WebAssembly.instantiate(module, { env: { memory } })
+    const ex = instance.exports as unknown as WinogradExports
+    const stack = b.wasm._malloc(STACK_BYTES)
+    ex.__stack_pointer.value = stack + STACK_BYTES
+    const pool = shared && threads > 1 ? await WinogradPool.start(module, memory, b.wasm, threads - 1) : null
+    active?.dispose()
+    active = new Winograd(b, ex, pool, stack)
+    return null
+  } catch (e) {
+    active = null
+    return `advtune's WASM convolution kernels could not start (${(e as Error).message}); XNNPACK's run instead`
+  }
+}
+
+/** Whether a conv of this geometry runs as Winograd: 3x3, stride 1, one pixel of zero padding all round. */
+function fits(info: backend_util.Conv2DInfo, cin: number, cout: number): boolean {
+  const p = info.padInfo
+  return (
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    p.top === 1 &&
+    p.bottom === 1 &&
+    p.left === 1 &&
+    p.right === 1 &&
+    info.inHeight % 4 === 0 &&
+    info.inWidth % 4 === 0 &&
+    cin % 4 === 0 &&
+    cout % 8 === 0
+  )
+}
+
+/** The engine for the kernels: null where the conv (in NHWC) is not one Winograd takes. */
+export function winogradFor(info: backend_util.Conv2DInfo, cin: number, cout: number): Winograd | null {
+  if (!enabled || active == null || info.dataFormat !== 'channelsLast') return null
+  return fits(info, cin, cout) ? active : null
+}
+
+export class Winograd {
+  private readonly u: HeapBlock
+  private readonly scratch: HeapBlock
+  constructor(
+    private readonly b: WasmBackendLike,
+    private readonly ex: WinogradExports,
+    private readonly pool: WinogradPool | null,
+    private readonly stack: number,
+  ) {
+    this.u = new HeapBlock(b.wasm)
+    this.scratch = new HeapBlock(b.wasm)
+  }
+
+  get threads(): number {
+    return 1 + (this.pool?.helpers ?? 0)
+  }
+
+  /**
+   * y = conv(x, w) with "same" padding, x [n, h, w, cin] → [n, h, w, cout]. With `flip`, w is the
+   * filter [3, 3, cout, cin] of the forward convolution whose input gradient (x being dy) this is.
+   */
+  conv(x: TensorInfo, filter: TensorInfo, cout: number, flip: boolean): TensorInfo {
+    const [n, h, w, cin] = x.shape
+    const y = this.b.makeOutput([n, h, w, cout], 'float32')
+    const ptr = (t: TensorInfo) => this.b.dataIdMap.get(t.dataId)!.memoryOffset
+    const u = this.u.at(36 * cin * cout * 4)
+    this.ex.winograd_filter(ptr(filter), u, cin, cout, flip ? 1 : 0)
+    const block = blockFor(cin, cout)
+    const tiles = n * (h / 4) * (w / 4)
+    const scratchBytes = 36 * block * (cin + cout) * 4
+    const job: WinogradJob = { x: ptr(x), u, y: ptr(y), h, w, cin, cout, block, tiles }
+    if (this.pool != null && tiles >= 2 * block) this.pool.run(job, scratchBytes, (t0, t1) => this.ex.winograd_conv(job.x, u, job.y, this.scratch.at(scratchBytes), h, w, cin, cout, block, t0, t1))
+    else this.ex.winograd_conv(job.x, u, job.y, this.scratch.at(scratchBytes), h, w, cin, cout, block, 0, tiles)
+    return y
+  }
+
+  dispose(): void {
+    this.pool?.stop()
+    this.u.free()
+    this.scratch.free()
+    this.b.wasm._free(this.stack)
+  }
+}
