@@ -23,7 +23,8 @@ interface Import {
 const WORKER_URL = /new\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url/g
 
 function resolveLocal(from: string, spec: string): string {
-  const base = resolve(REPO, dirname(from), spec)
+  // An asset import (Vite's '?url') names a file: the query is not part of its path.
+  const base = resolve(REPO, dirname(from), spec.replace(/\?[^/]*$/, ''))
   const found = [base, `${base}.ts`, `${base}.tsx`, `${base}/index.ts`, `${base}/index.tsx`].find((c) => existsSync(c) && statSync(c).isFile())
   if (!found) throw new Error(`${from}: cannot resolve ${spec}`)
   return rel(found)
