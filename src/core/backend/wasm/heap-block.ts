@@ -1,7 +1,7 @@
 // A block of the tfjs WASM heap that advtune's kernels own (scratch, transformed filters,
 // stacks), allocated with tfjs's own malloc so that nothing else ever uses it.
 
-type Heap = { _malloc(bytes: number): number; _free(ptr: number): void }
+export type Heap = { _malloc(bytes: number): number; _free(ptr: number): void }
 
 /** Shadow stack of each instance of a native module (it uses ~1 KiB). */
 export const STACK_BYTES = 64 * 1024

@@ -67,7 +67,7 @@ async function watchingForHeap<T>(start: () => Promise<T>): Promise<T> {
 
 /**
  * Makes 'wasm' the active backend, registers the training kernels and every op's gradient (see
- * register-gradients.ts). Paths and threads only take effect on the first call in a process
+ * register-gradients.ts). Paths, threads and kernels only take effect on the first call in a process
  * (tfjs reads them when the backend first starts); later calls just switch back to 'wasm'.
  */
 export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void> {
@@ -107,7 +107,8 @@ function liftThreadCap(threads: number): void {
 
 /**
  * What the running WASM backend got: SIMD, the XNNPACK thread count actually in use, and the
- * threads of advtune's Winograd convolutions (null: XNNPACK convolves, for `problem` if one).
+ * threads of advtune's Winograd convolutions (null: XNNPACK convolves), and `problem`: why they
+ * run on fewer threads than asked, or not at all.
  */
 export function wasmBackendInfo(): { simd: boolean; threads: number; winograd: { threads: number } | null; problem: string | null } {
   return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: getThreadsCount(), winograd: winogradInfo(), problem: kernelProblem }

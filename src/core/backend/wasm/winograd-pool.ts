@@ -4,6 +4,7 @@
 // for the helpers, so a conv returns with its output complete. Tile ranges never change the
 // arithmetic of a tile: the output is bit-identical for any number of threads.
 import { HeapBlock, STACK_BYTES } from './heap-block'
+import type { Heap } from './heap-block'
 
 export interface WinogradJob {
   x: number
@@ -37,8 +38,6 @@ const HANG_MS = 60_000
 export function partRange(tiles: number, parts: number, k: number): [number, number] {
   return [Math.floor((k * tiles) / parts), Math.floor(((k + 1) * tiles) / parts)]
 }
-
-type Heap = { _malloc(bytes: number): number; _free(ptr: number): void }
 
 export class WinogradPool {
   private readonly i32: Int32Array

@@ -3,6 +3,7 @@
 // tfjs (shared memory) helper workers share that memory and split the tiles (winograd-pool.ts).
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core'
 import { HeapBlock, STACK_BYTES } from './heap-block'
+import type { Heap } from './heap-block'
 import { WinogradPool } from './winograd-pool'
 import type { WinogradJob } from './winograd-pool'
 
@@ -23,7 +24,7 @@ export interface WinogradExports {
 
 /** The parts of tfjs's Emscripten module and backend this file uses. */
 interface WasmBackendLike {
-  wasm: { _malloc(bytes: number): number; _free(ptr: number): void }
+  wasm: Heap
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined }
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo
 }
@@ -61,8 +62,9 @@ export function winogradInfo(): { threads: number } | null {
 
 /**
  * Loads the module into the running tfjs WASM backend, which must have started (`memory` is its
- * heap). `threads` > 1 with a shared memory starts threads − 1 helper workers. Failure leaves the
- * XNNPACK kernels in place and is returned as a message, never thrown: training goes on, slower.
+ * heap). `threads` > 1 with a shared memory starts threads − 1 helper workers. Failure is returned
+ * as a message, never thrown, and training goes on, slower: without the module, on XNNPACK;
+ * without the helpers, on one thread of Winograd.
  */
 export async function startWinograd(backend: object, memory: WebAssembly.Memory, sources: WinogradSources, threads: number): Promise<string | null> {
   try {
@@ -73,10 +75,17 @@ export async function startWinograd(backend: object, memory: WebAssembly.Memory,
     const ex = instance.exports as unknown as WinogradExports
     const stack = b.wasm._malloc(STACK_BYTES)
     ex.__stack_pointer.value = stack + STACK_BYTES
-    const pool = shared && threads > 1 ? await WinogradPool.start(module, memory, b.wasm, threads - 1) : null
+    let problem: string | null = null
+    const pool =
+      shared && threads > 1
+        ? await WinogradPool.start(module, memory, b.wasm, threads - 1).catch((e: Error) => {
+            problem = `advtune's convolution helper threads could not start (${e.message}); its convolutions run on one thread`
+            return null
+          })
+        : null
     active?.dispose()
     active = new Winograd(b, ex, pool, stack)
-    return null
+    return problem
   } catch (e) {
     active = null
     return `advtune's WASM convolution kernels could not start (${(e as Error).message}); XNNPACK's run instead`

@@ -4,8 +4,8 @@
 //
 // The module imports the tfjs WASM backend's own memory, so it reads and writes tensors where
 // tfjs keeps them (no copies). It must therefore own nothing in that memory: no data segments,
-// no static variables, and a shadow stack the caller places in a block it allocated (the build
-// checks the first two; set_stack does the third).
+// no static variables, and a shadow stack in a block the loader allocated (the build checks the
+// first two; the loader sets the exported __stack_pointer for the third).
 //
 // Work is split by output tiles: conv(..., t0, t1) computes tiles [t0, t1), so threads sharing
 // the memory each take a range (winograd-pool.ts), as XNNPACK's threads split its convolutions.
