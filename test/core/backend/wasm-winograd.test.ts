@@ -1,6 +1,7 @@
 // advtune's Winograd convolution on WASM (src/core/backend/wasm/winograd.ts) against the tfjs CPU
 // backend, at ResNet-20's stride-1 shapes with several tile blocks per call (and a partial last
-// one), forward and input gradient, on the checkpoint's real filters. Measured (2026-12-05): at most 8.3e-6 of
+// one), forward, input gradient and weight gradient (several chunks of tiles, a partial last
+// one), on the checkpoint's real filters. Measured (2026-12-05): at most 8.3e-6 of
 // the largest value, against XNNPACK's 2-8e-7: F(4x4, 3x3) trades ~10x float32 rounding for 4x less arithmetic.
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -52,20 +53,24 @@ describe('Winograd convolutions on WASM', () => {
     expect(wasmBackendInfo().winograd).toEqual({ threads: 1 })
   })
 
-  it.each(layers)('%s at %i px, batch %i: forward and input gradient within 2e-5 of the CPU backend (relative to the largest value)', async (name, hw, batch) => {
+  it.each(layers)('%s at %i px, batch %i: forward, input and weight gradients within 2e-5 of the CPU backend (relative to the largest value)', async (name, hw, batch) => {
     const hwio = filters.get(name)!
     expect(hwio.shape).toHaveLength(4)
     const [, , cin, cout] = hwio.shape
     const x = host([batch, hw, hw, cin], 1)
     const dy = host([batch, hw, hw, cout], 2)
-    const f = (x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1), tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, [batch, hw, hw, cin], 1, 1)]
+    const f = (x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor) => [
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1),
+      tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, [batch, hw, hw, cin], 1, 1),
+      tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 1), dy)))(w),
+    ]
     const cpu = await runOn('cpu', [x, hwio, dy], f)
     const ours = await runOn('wasm', [x, hwio, dy], f)
     setWasmConvKernels('xnnpack')
     const xnn = await runOn('wasm', [x, hwio, dy], f)
     setWasmConvKernels('winograd')
-    const errs = [0, 1].map((i) => ({ winograd: relError(ours[i], cpu[i]), xnnpack: relError(xnn[i], cpu[i]) }))
-    console.log(`${name}: forward ${JSON.stringify(errs[0])}, input gradient ${JSON.stringify(errs[1])}`)
+    const errs = [0, 1, 2].map((i) => ({ winograd: relError(ours[i], cpu[i]), xnnpack: relError(xnn[i], cpu[i]) }))
+    console.log(`${name}: forward ${JSON.stringify(errs[0])}, input gradient ${JSON.stringify(errs[1])}, weight gradient ${JSON.stringify(errs[2])}`)
     for (const e of errs) {
       expect(e.winograd).toBeLessThan(2e-5)
       expect(e.winograd).toBeGreaterThan(0) // a different algorithm: if it equals the CPU sums bit for bit, it did not run

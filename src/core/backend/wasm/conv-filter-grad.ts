@@ -1,8 +1,10 @@
-// Conv2DBackpropFilter for the WASM backend, which ships none (weight gradients throw in tfjs 4.22).
-// The weight gradient is itself a convolution, so XNNPACK computes it (FINDINGS.md).
+// Conv2DBackpropFilter for the WASM backend, which ships none (weight gradients throw in tfjs 4.22):
+// advtune's Winograd kernel where the shape fits (winograd.ts); elsewhere the weight gradient,
+// itself a convolution, is computed by XNNPACK.
 import { backend_util, Conv2D, Slice, Transpose } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
 import { disposeAll, runWasm, view } from './ops'
+import { winogradFor } from './winograd'
 
 type Shape4 = [number, number, number, number]
 
@@ -25,6 +27,8 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   if (dy.shape.join() !== info.outShape.join()) {
     throw new Error(`Conv2DBackpropFilter: dy shape [${dy.shape}] != conv output [${info.outShape}]`)
   }
+  const winograd = x.dtype === 'float32' && dy.dtype === 'float32' ? winogradFor(info, inChannels, outChannels) : null
+  if (winograd != null) return winograd.filterGrad(x, dy)
 
   // The padding after the input that makes the output exactly filterHeight x filterWidth. It is
   // negative when the last input rows/columns fall in no window: then pad nothing and crop.

@@ -1,27 +1,50 @@
-// Threads for the Winograd convolution: helper workers that share tfjs's WASM memory, each with
+// Threads for advtune's WASM kernels: helper workers that share tfjs's WASM memory, each with
 // its own instance of the module, woken through a control block in that memory (Atomics), as
-// XNNPACK's pthreads are. The caller takes the first share of the tiles itself and then waits
-// for the helpers, so a conv returns with its output complete. Tile ranges never change the
-// arithmetic of a tile: the output is bit-identical for any number of threads.
+// XNNPACK's pthreads are. The caller and the helpers take grains of the items from a shared
+// counter until none are left (a helper that wakes late, or a core busy with something else,
+// then costs only its grains, where fixed halves made everyone wait for the slowest); the
+// caller waits for the helpers, so a kernel returns with its output complete. Which thread
+// computes an item never changes its arithmetic: the output is bit-identical for any number of
+// threads.
 import { HeapBlock, STACK_BYTES } from './heap-block'
 import type { Heap } from './heap-block'
 
-export interface WinogradJob {
-  x: number
-  u: number
-  y: number
-  h: number
-  w: number
-  cin: number
-  cout: number
-  block: number
-  tiles: number
+/**
+ * The kernels a pool runs. Each takes (a0, a1, a2, scratch, ...rest, from, to) and computes
+ * items [from, to): output tiles of a convolution, chunks of tiles of a weight gradient, input
+ * channels of its final sum.
+ */
+export const POOL_KERNELS = ['winograd_conv', 'winograd_wgrad', 'winograd_wgrad_reduce'] as const
+export type PoolKernel = (typeof POOL_KERNELS)[number]
+
+export interface PoolJob {
+  kernel: PoolKernel
+  /** Every argument before the item range; args[3] is the scratch slot, set per thread. */
+  args: number[]
+  items: number
+  /** Items per grain: what a thread takes from the counter at a time. */
+  grain: number
+  scratchBytes: number
 }
 
 /** Int32 slots of the control block. Slot SCRATCH + k is helper k's scratch pointer. */
-export const CTRL = { GEN: 0, DONE: 1, QUIT: 2, FAILED: 3, ARGS: 4, SCRATCH: 16, SLOTS: 32 } as const
-export const ARG_ORDER = ['x', 'u', 'y', 'h', 'w', 'cin', 'cout', 'block', 'tiles'] as const
-const NARGS = ARG_ORDER.length // plus the part count after them
+export const CTRL = { GEN: 0, DONE: 1, QUIT: 2, FAILED: 3, KERNEL: 4, ITEMS: 5, GRAIN: 6, NARGS: 7, NEXT: 8, ARGS: 9, SCRATCH: 24, SLOTS: 64 } as const
+const MAX_ARGS = CTRL.SCRATCH - CTRL.ARGS
+export const MAX_HELPERS = CTRL.SLOTS - CTRL.SCRATCH - 1
+
+/** Calls kernel `name` of an instance with the job's arguments and an item range. */
+export function callKernel(ex: object, name: PoolKernel, args: number[], from: number, to: number): void {
+  ;(ex as Record<PoolKernel, (...a: number[]) => void>)[name](...args, from, to)
+}
+
+/** Takes grains from the control block's counter (at int32 index `next`) and computes them, until none are left. */
+export function takeGrains(i32: Int32Array, next: number, items: number, grain: number, compute: (from: number, to: number) => void): void {
+  for (;;) {
+    const from = Atomics.add(i32, next, 1) * grain
+    if (from >= items) return
+    compute(from, Math.min(items, from + grain))
+  }
+}
 
 /** What a helper is told at start. */
 export interface HelperInit {
@@ -33,11 +56,6 @@ export interface HelperInit {
 }
 
 const HANG_MS = 60_000
-
-/** Tiles [t0, t1) of part k of `parts`. */
-export function partRange(tiles: number, parts: number, k: number): [number, number] {
-  return [Math.floor((k * tiles) / parts), Math.floor(((k + 1) * tiles) / parts)]
-}
 
 export class WinogradPool {
   private readonly i32: Int32Array
@@ -62,6 +80,7 @@ export class WinogradPool {
   /** Starts `helpers` workers; null if they cannot start (no Worker, no module workers, a timeout). */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: Heap, helpers: number): Promise<WinogradPool | null> {
     if (typeof Worker === 'undefined') return null
+    if (helpers > MAX_HELPERS) helpers = MAX_HELPERS
     const ctrl = heap._malloc(CTRL.SLOTS * 4)
     new Int32Array(memory.buffer, ctrl, CTRL.SLOTS).fill(0)
     const stacks: number[] = []
@@ -96,28 +115,34 @@ export class WinogradPool {
     return new WinogradPool(workers, heap, memory, ctrl)
   }
 
-  /** Runs `job` split over the caller (part 0, through `own`) and the helpers. */
-  run(job: WinogradJob, scratchBytes: number, own: (t0: number, t1: number) => void): void {
+  /** Runs `job` split over the caller (part 0, on instance `ex` with `ownScratch`) and the helpers. */
+  run(job: PoolJob, ex: object, ownScratch: number): void {
+    if (job.args.length > MAX_ARGS) throw new Error(`${job.kernel}: ${job.args.length} arguments, the control block holds ${MAX_ARGS}`)
     const c = this.ctrl >> 2
-    const parts = this.workers.length + 1
+    const helpers = this.workers.length
     const i32 = this.i32
-    ARG_ORDER.forEach((k, i) => (i32[c + CTRL.ARGS + i] = job[k]))
-    i32[c + CTRL.ARGS + NARGS] = parts
-    this.scratch.forEach((s, k) => (i32[c + CTRL.SCRATCH + k + 1] = s.at(scratchBytes)))
+    i32[c + CTRL.KERNEL] = POOL_KERNELS.indexOf(job.kernel)
+    i32[c + CTRL.ITEMS] = job.items
+    i32[c + CTRL.GRAIN] = job.grain
+    i32[c + CTRL.NARGS] = job.args.length
+    job.args.forEach((v, i) => (i32[c + CTRL.ARGS + i] = v))
+    this.scratch.forEach((s, k) => (i32[c + CTRL.SCRATCH + k + 1] = s.at(job.scratchBytes)))
+    Atomics.store(i32, c + CTRL.NEXT, 0)
     Atomics.store(i32, c + CTRL.DONE, 0)
     Atomics.add(i32, c + CTRL.GEN, 1)
     Atomics.notify(i32, c + CTRL.GEN)
-    const [t0, t1] = partRange(job.tiles, parts, 0)
-    own(t0, t1)
+    const own = [...job.args]
+    own[3] = ownScratch
+    takeGrains(i32, c + CTRL.NEXT, job.items, job.grain, (from, to) => callKernel(ex, job.kernel, own, from, to))
     const start = performance.now()
     for (;;) {
       const done = Atomics.load(i32, c + CTRL.DONE)
-      if (done >= parts - 1) break
-      if (performance.now() - start > HANG_MS) throw new Error('a convolution helper stopped answering')
+      if (done >= helpers) break
+      if (performance.now() - start > HANG_MS) throw new Error('a kernel helper thread stopped answering')
       // Workers sleep until a helper finishes; a page's main thread may not block, so it spins.
       if (this.canBlock) Atomics.wait(i32, c + CTRL.DONE, done, 100)
     }
-    if (Atomics.load(i32, c + CTRL.FAILED)) throw new Error('a convolution helper failed (see the console)')
+    if (Atomics.load(i32, c + CTRL.FAILED)) throw new Error('a kernel helper thread failed (see the console)')
   }
 
   stop(): void {

@@ -4,8 +4,8 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core'
 import { HeapBlock, STACK_BYTES } from './heap-block'
 import type { Heap } from './heap-block'
-import { WinogradPool } from './winograd-pool'
-import type { WinogradJob } from './winograd-pool'
+import { callKernel, WinogradPool } from './winograd-pool'
+import type { PoolJob } from './winograd-pool'
 
 /** A compiled module, its bytes, or where to fetch them (a URL, as Vite's `?url` imports give). */
 export type KernelModuleSource = WebAssembly.Module | BufferSource | string | URL
@@ -19,6 +19,8 @@ export interface WinogradSources {
 export interface WinogradExports {
   winograd_filter(w: number, u: number, cin: number, cout: number, flip: number): void
   winograd_conv(x: number, u: number, y: number, scratch: number, h: number, w: number, cin: number, cout: number, block: number, t0: number, t1: number): void
+  winograd_wgrad(x: number, dy: number, partial: number, scratch: number, h: number, w: number, cin: number, cout: number, block: number, chunk: number, tiles: number, k0: number, k1: number): void
+  winograd_wgrad_reduce(partial: number, dw: number, chunks: number, scratch: number, cin: number, cout: number, i0: number, i1: number): void
   __stack_pointer: WebAssembly.Global
 }
 
@@ -32,6 +34,17 @@ interface WasmBackendLike {
 /** Tiles per block: v [36][block][cin] and m [36][block][cout] floats stay within ~256 KiB (L2). */
 export function blockFor(cin: number, cout: number): number {
   return Math.max(4, Math.min(64, Math.floor(65536 / (36 * (cin + cout))) & ~3))
+}
+
+/**
+ * How a weight gradient's sum over tiles is cut: `count` chunks of `chunk` tiles, a number set by
+ * the shape alone (never by the threads, so results are identical for any thread count): at least
+ * 4 chunks for the threads to share, at most 32, and partial sums of ~1 MiB in all where that allows.
+ */
+export function wgradChunks(tiles: number, cin: number, cout: number): { chunk: number; count: number } {
+  const want = Math.max(4, Math.min(32, Math.round(262144 / (36 * cin * cout))))
+  const chunk = Math.max(1, Math.ceil(tiles / want))
+  return { chunk, count: Math.ceil(tiles / chunk) }
 }
 
 async function compile(src: KernelModuleSource): Promise<WebAssembly.Module> {
@@ -122,6 +135,7 @@ export function winogradFor(info: backend_util.Conv2DInfo, cin: number, cout: nu
 export class Winograd {
   private readonly u: HeapBlock
   private readonly scratch: HeapBlock
+  private readonly partial: HeapBlock
   constructor(
     private readonly b: WasmBackendLike,
     private readonly ex: WinogradExports,
@@ -130,10 +144,22 @@ export class Winograd {
   ) {
     this.u = new HeapBlock(b.wasm)
     this.scratch = new HeapBlock(b.wasm)
+    this.partial = new HeapBlock(b.wasm)
   }
 
   get threads(): number {
     return 1 + (this.pool?.helpers ?? 0)
+  }
+
+  private ptr(t: TensorInfo): number {
+    return this.b.dataIdMap.get(t.dataId)!.memoryOffset
+  }
+
+  /** Runs a kernel over all its items: split over the threads when `split`, else on this one. */
+  private dispatch(job: PoolJob, split: boolean): void {
+    const own = this.scratch.at(job.scratchBytes)
+    if (this.pool != null && split) this.pool.run(job, this.ex, own)
+    else callKernel(this.ex, job.kernel, [...job.args.slice(0, 3), own, ...job.args.slice(4)], 0, job.items)
   }
 
   /**
@@ -143,22 +169,35 @@ export class Winograd {
   conv(x: TensorInfo, filter: TensorInfo, cout: number, flip: boolean): TensorInfo {
     const [n, h, w, cin] = x.shape
     const y = this.b.makeOutput([n, h, w, cout], 'float32')
-    const ptr = (t: TensorInfo) => this.b.dataIdMap.get(t.dataId)!.memoryOffset
     const u = this.u.at(36 * cin * cout * 4)
-    this.ex.winograd_filter(ptr(filter), u, cin, cout, flip ? 1 : 0)
+    this.ex.winograd_filter(this.ptr(filter), u, cin, cout, flip ? 1 : 0)
     const block = blockFor(cin, cout)
     const tiles = n * (h / 4) * (w / 4)
     const scratchBytes = 36 * block * (cin + cout) * 4
-    const job: WinogradJob = { x: ptr(x), u, y: ptr(y), h, w, cin, cout, block, tiles }
-    if (this.pool != null && tiles >= 2 * block) this.pool.run(job, scratchBytes, (t0, t1) => this.ex.winograd_conv(job.x, u, job.y, this.scratch.at(scratchBytes), h, w, cin, cout, block, t0, t1))
-    else this.ex.winograd_conv(job.x, u, job.y, this.scratch.at(scratchBytes), h, w, cin, cout, block, 0, tiles)
+    this.dispatch({ kernel: 'winograd_conv', args: [this.ptr(x), u, this.ptr(y), 0, h, w, cin, cout, block], items: tiles, grain: block, scratchBytes }, tiles >= 2 * block)
     return y
+  }
+
+  /** The filter gradient [3, 3, cin, cout] of y = conv(x, w) ("same"), from x [n, h, w, cin] and dy [n, h, w, cout]. */
+  filterGrad(x: TensorInfo, dy: TensorInfo): TensorInfo {
+    const [, h, w, cin] = x.shape
+    const [n, , , cout] = dy.shape
+    const dw = this.b.makeOutput([3, 3, cin, cout], 'float32')
+    const block = blockFor(cin, cout)
+    const tiles = n * (h / 4) * (w / 4)
+    const { chunk, count } = wgradChunks(tiles, cin, cout)
+    const partial = this.partial.at(count * 36 * cin * cout * 4)
+    const args = [this.ptr(x), this.ptr(dy), partial, 0, h, w, cin, cout, block, chunk, tiles]
+    this.dispatch({ kernel: 'winograd_wgrad', args, items: count, grain: 1, scratchBytes: 36 * block * (cin + cout) * 4 }, count > 1)
+    this.dispatch({ kernel: 'winograd_wgrad_reduce', args: [partial, this.ptr(dw), count, 0, cin, cout], items: cin, grain: 4, scratchBytes: 0 }, cin * cout >= 1024)
+    return dw
   }
 
   dispose(): void {
     this.pool?.stop()
     this.u.free()
     this.scratch.free()
+    this.partial.free()
     this.b.wasm._free(this.stack)
   }
 }

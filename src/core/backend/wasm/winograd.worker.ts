@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
-// A Winograd helper thread (winograd-pool.ts): its own instance of the module on tfjs's shared
+// A kernel helper thread (winograd-pool.ts): its own instance of the module on tfjs's shared
 // memory, sleeping on the control block until the caller posts a job, then computing its share
-// of the tiles. It never returns to the event loop once started, like a pthread.
-import { ARG_ORDER, CTRL, partRange } from './winograd-pool'
+// of the items. It never returns to the event loop once started, like a pthread.
+import { callKernel, CTRL, POOL_KERNELS, takeGrains } from './winograd-pool'
 import type { HelperInit } from './winograd-pool'
 import type { WinogradExports } from './winograd'
 
@@ -26,13 +26,13 @@ scope.onmessage = (e: MessageEvent<HelperInit>) => {
     Atomics.wait(i32, c + CTRL.GEN, gen)
     gen = Atomics.load(i32, c + CTRL.GEN)
     if (Atomics.load(i32, c + CTRL.QUIT)) return
-    const a: Record<(typeof ARG_ORDER)[number], number> = Object.fromEntries(ARG_ORDER.map((k, i) => [k, i32[c + CTRL.ARGS + i]])) as never
-    const parts = i32[c + CTRL.ARGS + ARG_ORDER.length]
-    const [t0, t1] = partRange(a.tiles, parts, index)
+    const args = Array.from({ length: i32[c + CTRL.NARGS] }, (_, i) => i32[c + CTRL.ARGS + i])
+    args[3] = i32[c + CTRL.SCRATCH + index]
+    const kernel = POOL_KERNELS[i32[c + CTRL.KERNEL]]
     try {
-      if (t1 > t0) ex.winograd_conv(a.x, a.u, a.y, i32[c + CTRL.SCRATCH + index], a.h, a.w, a.cin, a.cout, a.block, t0, t1)
+      takeGrains(i32, c + CTRL.NEXT, i32[c + CTRL.ITEMS], i32[c + CTRL.GRAIN], (from, to) => callKernel(ex, kernel, args, from, to))
     } catch (err) {
-      console.error('advtune Winograd helper:', err)
+      console.error(`advtune kernel helper (${kernel}):`, err)
       Atomics.store(i32, c + CTRL.FAILED, 1)
     }
     Atomics.add(i32, c + CTRL.DONE, 1)

@@ -204,3 +204,146 @@ void winograd_conv(const float* x, const float* u, float* y, float* scratch, int
     }
   }
 }
+
+// ---- weight gradient ----
+//
+// The forward is bilinear in the transformed filter U and input V: y = A^T (U ⊙ V) A per tile,
+// so a tile's dy reaches U as (A dy A^T) ⊙ V and the filter as G^T [(A dy A^T) ⊙ V] G. Summed
+// over tiles, that is 36 products M_p = V_p^T E_p ([cin x tiles] x [tiles x cout]) and one small
+// transform per filter: the same quarter of direct convolution's arithmetic as the forward.
+//
+// The sum over tiles is cut into chunks of a fixed size set by the shape alone; each chunk's sums
+// go to its own slot and winograd_wgrad_reduce adds the slots in order, so the result is
+// bit-identical however many threads took the chunks.
+
+/** (A g) for a 4-vector g: the 6 rows of A = [1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8; 0 0 0 1]. */
+INLINE void a6(v4 g0, v4 g1, v4 g2, v4 g3, v4* t) {
+  v4 s02 = wasm_f32x4_add(g0, g2), s13 = wasm_f32x4_add(g1, g3);
+  v4 f02 = wasm_f32x4_add(g0, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), g2));
+  v4 f13 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(2.0f), g1), wasm_f32x4_mul(wasm_f32x4_splat(8.0f), g3));
+  t[0] = g0;
+  t[1] = wasm_f32x4_add(s02, s13);
+  t[2] = wasm_f32x4_sub(s02, s13);
+  t[3] = wasm_f32x4_add(f02, f13);
+  t[4] = wasm_f32x4_sub(f02, f13);
+  t[5] = g3;
+}
+
+/** dy's 4x4 tile t, four channels from o, as E = A dy A^T into e[p][tl][o..o+3]. */
+INLINE void grad_tile(const float* dy, float* e, int h, int w, int cout, int tiles, int tl, int img, int ty, int tx, int o) {
+  v4 t[4][6]; // t[a][q] = (dy A^T)[a][q]
+  for (int a = 0; a < 4; a++) {
+    const float* row = dy + ((long)(img * h + 4 * ty + a) * w + 4 * tx) * cout + o;
+    a6(wasm_v128_load(row), wasm_v128_load(row + cout), wasm_v128_load(row + 2 * cout), wasm_v128_load(row + 3 * cout), t[a]);
+  }
+  for (int q = 0; q < 6; q++) {
+    v4 z[6];
+    a6(t[0][q], t[1][q], t[2][q], t[3][q], z);
+    for (int p = 0; p < 6; p++) wasm_v128_store(e + ((long)(p * 6 + q) * tiles + tl) * cout + o, z[p]);
+  }
+}
+
+/** m[cin][cout] += v[0..count)[cin]^T e[0..count)[cout], 4 rows x 8 columns at a time. */
+static void gemm_tn(const float* v, const float* e, float* m, int count, int cin, int cout) {
+  for (int i = 0; i < cin; i += 4) {
+    for (int o = 0; o < cout; o += 8) {
+      float* m0 = m + (long)i * cout + o;
+      v4 a00 = wasm_v128_load(m0), a01 = wasm_v128_load(m0 + 4);
+      v4 a10 = wasm_v128_load(m0 + cout), a11 = wasm_v128_load(m0 + cout + 4);
+      v4 a20 = wasm_v128_load(m0 + 2 * cout), a21 = wasm_v128_load(m0 + 2 * cout + 4);
+      v4 a30 = wasm_v128_load(m0 + 3 * cout), a31 = wasm_v128_load(m0 + 3 * cout + 4);
+      const float* vp = v + i;
+      const float* ep = e + o;
+#pragma clang loop unroll_count(2)
+      for (int t = 0; t < count; t++, vp += cin, ep += cout) {
+        const v4 x = wasm_v128_load(vp), e0 = wasm_v128_load(ep), e1 = wasm_v128_load(ep + 4);
+        v4 s;
+        s = splat_lane(x, 0);
+        MAC(a00, s, e0);
+        MAC(a01, s, e1);
+        s = splat_lane(x, 1);
+        MAC(a10, s, e0);
+        MAC(a11, s, e1);
+        s = splat_lane(x, 2);
+        MAC(a20, s, e0);
+        MAC(a21, s, e1);
+        s = splat_lane(x, 3);
+        MAC(a30, s, e0);
+        MAC(a31, s, e1);
+      }
+      wasm_v128_store(m0, a00);
+      wasm_v128_store(m0 + 4, a01);
+      wasm_v128_store(m0 + cout, a10);
+      wasm_v128_store(m0 + cout + 4, a11);
+      wasm_v128_store(m0 + 2 * cout, a20);
+      wasm_v128_store(m0 + 2 * cout + 4, a21);
+      wasm_v128_store(m0 + 3 * cout, a30);
+      wasm_v128_store(m0 + 3 * cout + 4, a31);
+    }
+  }
+}
+
+/**
+ * Chunks [k0, k1) of the weight gradient of y = conv(x, w) (3x3, stride 1, pad 1), dy [n][h][w][cout]:
+ * chunk k sums tiles [k·chunk, min((k+1)·chunk, tiles)) into partial[k] = [36][cin][cout]. Blocks of
+ * `block` tiles go through scratch: v [36][block][cin] then e [36][block][cout] floats.
+ */
+EXPORT(winograd_wgrad)
+void winograd_wgrad(const float* x, const float* dy, float* partial, float* scratch, int h, int w, int cin, int cout, int block, int chunk, int tiles, int k0, int k1) {
+  float* v = scratch;
+  float* e = scratch + (long)36 * block * cin;
+  const int tw = w / 4, perImage = (h / 4) * tw;
+  const long slot = (long)36 * cin * cout;
+  for (int k = k0; k < k1; k++) {
+    float* m = partial + k * slot;
+    for (long j = 0; j < slot; j += 4) wasm_v128_store(m + j, wasm_f32x4_splat(0.0f));
+    const int end = (k + 1) * chunk < tiles ? (k + 1) * chunk : tiles;
+    for (int start = k * chunk; start < end; start += block) {
+      const int count = end - start < block ? end - start : block;
+      for (int tl = 0; tl < count; tl++) {
+        const int t = start + tl, img = t / perImage, rest = t - img * perImage;
+        for (int c = 0; c < cin; c += 4) input_tile(x, v, h, w, cin, block, tl, img, rest / tw, rest % tw, c);
+        for (int o = 0; o < cout; o += 4) grad_tile(dy, e, h, w, cout, block, tl, img, rest / tw, rest % tw, o);
+      }
+      for (int p = 0; p < 36; p++) gemm_tn(v + (long)p * block * cin, e + (long)p * block * cout, m + (long)p * cin * cout, count, cin, cout);
+    }
+  }
+}
+
+/** G^T m for a 6-vector m (G as in g6): the 3 taps. */
+INLINE void gt3(v4 m0, v4 m1, v4 m2, v4 m3, v4 m4, v4 m5, v4* r) {
+  const v4 sixth = wasm_f32x4_splat(1.0f / 6.0f);
+  v4 s12 = wasm_f32x4_add(m1, m2), d21 = wasm_f32x4_sub(m2, m1);
+  v4 s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);
+  r[0] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_splat(0.25f), m0), wasm_f32x4_mul(sixth, s12)), wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 24.0f), s34));
+  r[1] = wasm_f32x4_add(wasm_f32x4_mul(sixth, d21), wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 12.0f), d34));
+  r[2] = wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(s34, s12)), m5);
+}
+
+/**
+ * dw [3][3][cin][cout] for input channels [i0, i1): the chunks' partial sums added in chunk
+ * order, then G^T M G. The scratch argument is unused (every kernel takes one, for the pool).
+ */
+EXPORT(winograd_wgrad_reduce)
+void winograd_wgrad_reduce(const float* partial, float* dw, int chunks, float* scratch, int cin, int cout, int i0, int i1) {
+  (void)scratch;
+  const long slot = (long)36 * cin * cout;
+  for (int i = i0; i < i1; i++) {
+    for (int o = 0; o < cout; o += 4) {
+      v4 s[36];
+      for (int p = 0; p < 36; p++) {
+        const float* q = partial + ((long)p * cin + i) * cout + o;
+        v4 acc = wasm_v128_load(q);
+        for (int k = 1; k < chunks; k++) acc = wasm_f32x4_add(acc, wasm_v128_load(q + k * slot));
+        s[p] = acc;
+      }
+      v4 t[6][3]; // t[a][l] = (M G)[a][l]
+      for (int a = 0; a < 6; a++) gt3(s[a * 6], s[a * 6 + 1], s[a * 6 + 2], s[a * 6 + 3], s[a * 6 + 4], s[a * 6 + 5], t[a]);
+      for (int l = 0; l < 3; l++) {
+        v4 r[3];
+        gt3(t[0][l], t[1][l], t[2][l], t[3][l], t[4][l], t[5][l], r);
+        for (int kh = 0; kh < 3; kh++) wasm_v128_store(dw + ((long)(kh * 3 + l) * cin + i) * cout + o, r[kh]);
+      }
+    }
+  }
+}
