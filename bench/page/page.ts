@@ -1,6 +1,6 @@
 // The bench page (bench/page/index.html): runs one task on one backend and leaves the result as JSON on
 // `window.advtuneBench` for the driver (bench/run.ts, test/browser). Query parameters:
-//   task=bench|engine-check|shard-check|webgpu-kernels  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|wasm-xnnpack|wasm-1t-xnnpack|cpu
+//   task=bench|engine-check|shard-check|webgpu-kernels|profile|conv-kernels  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|wasm-xnnpack|wasm-1t-xnnpack|cpu
 //   batch=128  warmup=1  reps=3  repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
 //   helpers=N (wasm-workers; default: one per further core)
 
@@ -10,6 +10,8 @@ import { modelFromStateDict } from '../../src/core/model/weights'
 import { BENCH_BACKENDS, startBackend, type BenchBackend } from '../tasks/backend'
 import type { AttackHelper } from '../../src/core/train/attackShards'
 import { profilePgdStep } from '../tasks/kernel-profile'
+import { timeConvKernels } from '../tasks/conv-kernels'
+import { winogradGrains } from '../../src/core/backend/wasm/winograd'
 import { startAttackHelpers } from '../../src/worker/attackPool'
 import { cpuPlan } from '../../src/worker/cpuPlan'
 import { engineCheck } from '../tasks/engine-check'
@@ -104,6 +106,13 @@ async function main(): Promise<unknown> {
     const p = await profilePgdStep(model, firstBatch(await loadTestImages(batch), batch))
     disposeModel(model)
     return p
+  }
+  if (task === 'conv-kernels') {
+    // Each WASM convolution kernel alone, Winograd against XNNPACK, on a page backend's threads.
+    const started = await startBackend(backendParam(), q.has('threads') ? int('threads', 1) : undefined)
+    log(`backend ${started.backend} (${started.adapter})`)
+    const rows = timeConvKernels(int('batch', 128), int('reps', 5), log)
+    return { adapter: started.adapter, threads: started.threads, rows, grainsByThread: winogradGrains() }
   }
   throw new Error(`unknown task ${task}`)
 }

@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { ensureGradients } from '../../src/core/backend/register-gradients'
+import { wasmBackendInfo } from '../../src/core/backend/wasm/init'
+import { setWasmConvKernels, winogradInfo } from '../../src/core/backend/wasm/winograd'
 import { initWasmBackendNode } from './wasm-node'
 import type { WorkerEnv } from '../../src/worker/handler'
 import type { BackendName, FromWorker } from '../../src/worker/protocol'
@@ -13,7 +15,11 @@ import type { BackendName, FromWorker } from '../../src/worker/protocol'
 export const REPO = resolve(import.meta.dirname, '../..')
 export const PUBLIC = join(REPO, 'public')
 
-export function nodeEnv(assetDir = PUBLIC): WorkerEnv {
+/**
+ * `convKernels` picks the WASM backend's convolutions: advtune's Winograd kernels where the shape
+ * fits (the app's default), or tfjs's XNNPACK everywhere, for A/Bs of the kernels.
+ */
+export function nodeEnv(assetDir = PUBLIC, convKernels: 'winograd' | 'xnnpack' = 'winograd'): WorkerEnv {
   return {
     fetchBytes: async (path) => {
       try {
@@ -26,7 +32,9 @@ export function nodeEnv(assetDir = PUBLIC): WorkerEnv {
       const want = prefer?.[0] ?? 'wasm'
       if (want === 'wasm') {
         await initWasmBackendNode()
-        return { backend: 'wasm', adapter: 'CPU (WebAssembly SIMD, Node)', fallbackReason: null }
+        setWasmConvKernels(convKernels)
+        const convs = winogradInfo() ? 'Winograd convolutions' : 'XNNPACK convolutions'
+        return { backend: 'wasm', adapter: `CPU (WebAssembly SIMD, Node), ${convs}`, fallbackReason: wasmBackendInfo().problem }
       }
       await ensureGradients()
       if (want === 'cpu' && (await tf.setBackend('cpu'))) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: null }

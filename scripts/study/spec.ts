@@ -5,7 +5,9 @@
 //
 // {
 //   "name": "laptop",                          results go to study-out/<name> unless --out says otherwise
-//   "backend": "wasm",                         wasm | cpu | webgpu (Dawn)
+//   "backend": "wasm",                         wasm | wasm-xnnpack | cpu | webgpu (Dawn); wasm-xnnpack is
+//                                              WASM with tfjs's XNNPACK convolutions in place of
+//                                              advtune's Winograd kernels (an A/B of the kernels)
 //   "base": { "trainSize": 10000, … },         a partial RunConfig shared by every run
 //   "evalPoints": 4,                           evaluations after step 0 (sets evalEvery per run)
 //   "grids": [ { "name": "schedules",          a label the report groups by (a grid may set its own evalPoints)
@@ -23,8 +25,8 @@ import { configProblems, MODEL_NAMES, TRAIN_SET_SIZE, totalSteps, type RunConfig
 import { curveProblems, EPS_PRESETS, PRESETS, scheduleProblems, type ControlPoint, type EpsPresetName, type PresetName } from '../../src/core/schedule'
 import { mergeConfig } from '../lib/headless'
 
-export type StudyBackend = 'wasm' | 'cpu' | 'webgpu'
-const BACKENDS: readonly StudyBackend[] = ['wasm', 'cpu', 'webgpu']
+export type StudyBackend = 'wasm' | 'wasm-xnnpack' | 'cpu' | 'webgpu'
+const BACKENDS: readonly StudyBackend[] = ['wasm', 'wasm-xnnpack', 'cpu', 'webgpu']
 
 export type Budget = { passes: number } | { epochs: number }
 

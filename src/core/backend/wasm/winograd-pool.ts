@@ -27,22 +27,31 @@ export interface PoolJob {
   scratchBytes: number
 }
 
-/** Int32 slots of the control block. Slot SCRATCH + k is helper k's scratch pointer. */
-export const CTRL = { GEN: 0, DONE: 1, QUIT: 2, FAILED: 3, KERNEL: 4, ITEMS: 5, GRAIN: 6, NARGS: 7, NEXT: 8, ARGS: 9, SCRATCH: 24, SLOTS: 64 } as const
+/**
+ * Int32 slots of the control block. Slot SCRATCH + k is helper k's scratch pointer, TAKEN + k the
+ * grains thread k (0: the caller) has computed since the start.
+ */
+export const CTRL = { GEN: 0, DONE: 1, QUIT: 2, FAILED: 3, KERNEL: 4, ITEMS: 5, GRAIN: 6, NARGS: 7, NEXT: 8, ARGS: 9, SCRATCH: 24, TAKEN: 44, SLOTS: 64 } as const
 const MAX_ARGS = CTRL.SCRATCH - CTRL.ARGS
-export const MAX_HELPERS = CTRL.SLOTS - CTRL.SCRATCH - 1
+export const MAX_HELPERS = CTRL.SLOTS - CTRL.TAKEN - 1
 
 /** Calls kernel `name` of an instance with the job's arguments and an item range. */
 export function callKernel(ex: object, name: PoolKernel, args: number[], from: number, to: number): void {
   ;(ex as Record<PoolKernel, (...a: number[]) => void>)[name](...args, from, to)
 }
 
-/** Takes grains from the control block's counter (at int32 index `next`) and computes them, until none are left. */
-export function takeGrains(i32: Int32Array, next: number, items: number, grain: number, compute: (from: number, to: number) => void): void {
+/**
+ * Thread `k` takes grains from the counter of the control block at int32 index `c` and computes
+ * them, until none are left.
+ */
+export function takeGrains(i32: Int32Array, c: number, k: number, compute: (from: number, to: number) => void): void {
+  const items = i32[c + CTRL.ITEMS]
+  const grain = i32[c + CTRL.GRAIN]
   for (;;) {
-    const from = Atomics.add(i32, next, 1) * grain
+    const from = Atomics.add(i32, c + CTRL.NEXT, 1) * grain
     if (from >= items) return
     compute(from, Math.min(items, from + grain))
+    i32[c + CTRL.TAKEN + k]++
   }
 }
 
@@ -133,7 +142,7 @@ export class WinogradPool {
     Atomics.notify(i32, c + CTRL.GEN)
     const own = [...job.args]
     own[3] = ownScratch
-    takeGrains(i32, c + CTRL.NEXT, job.items, job.grain, (from, to) => callKernel(ex, job.kernel, own, from, to))
+    takeGrains(i32, c, 0, (from, to) => callKernel(ex, job.kernel, own, from, to))
     const start = performance.now()
     for (;;) {
       const done = Atomics.load(i32, c + CTRL.DONE)
@@ -143,6 +152,12 @@ export class WinogradPool {
       if (this.canBlock) Atomics.wait(i32, c + CTRL.DONE, done, 100)
     }
     if (Atomics.load(i32, c + CTRL.FAILED)) throw new Error('a kernel helper thread failed (see the console)')
+  }
+
+  /** Grains each thread (the caller first) has computed since the start. */
+  grainsTaken(): number[] {
+    const c = this.ctrl >> 2
+    return Array.from({ length: this.workers.length + 1 }, (_, k) => Atomics.load(this.i32, c + CTRL.TAKEN + k))
   }
 
   stop(): void {

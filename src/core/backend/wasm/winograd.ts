@@ -73,6 +73,11 @@ export function winogradInfo(): { threads: number } | null {
   return active && enabled ? { threads: active.threads } : null
 }
 
+/** Grains of work each Winograd thread (the caller first) has computed since the start: [] without helpers. */
+export function winogradGrains(): number[] {
+  return active?.grainsTaken() ?? []
+}
+
 /**
  * Loads the module into the running tfjs WASM backend, which must have started (`memory` is its
  * heap). `threads` > 1 with a shared memory starts threads − 1 helper workers. Failure is returned
@@ -149,6 +154,10 @@ export class Winograd {
 
   get threads(): number {
     return 1 + (this.pool?.helpers ?? 0)
+  }
+
+  grainsTaken(): number[] {
+    return this.pool?.grainsTaken() ?? []
   }
 
   private ptr(t: TensorInfo): number {

@@ -30,7 +30,7 @@ scope.onmessage = (e: MessageEvent<HelperInit>) => {
     args[3] = i32[c + CTRL.SCRATCH + index]
     const kernel = POOL_KERNELS[i32[c + CTRL.KERNEL]]
     try {
-      takeGrains(i32, c + CTRL.NEXT, i32[c + CTRL.ITEMS], i32[c + CTRL.GRAIN], (from, to) => callKernel(ex, kernel, args, from, to))
+      takeGrains(i32, c, index, (from, to) => callKernel(ex, kernel, args, from, to))
     } catch (err) {
       console.error(`advtune kernel helper (${kernel}):`, err)
       Atomics.store(i32, c + CTRL.FAILED, 1)
