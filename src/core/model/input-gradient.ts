@@ -5,15 +5,16 @@
 // here ~160 on the op path and ~80 on WebGPU, where every call is a dispatch and the step is
 // bound by them.
 //
-// On backends that register advtune's fused kernels (WebGPU) the convs also take their shift and
-// ReLU in-kernel, each transposed conv its ReLU gradient (fused-ops.ts), and the normalisation,
-// softmax gradient and pool gradient are one kernel each. Everywhere else these are the very ops
-// the tape runs, in the same order: on CPU and WASM the result is bit-identical to tf.grad of
+// On backends that register advtune's fused kernels the convs also take their shift and ReLU
+// in-kernel and each transposed conv its ReLU gradient (fused-ops.ts); on WebGPU the
+// normalisation, softmax gradient and pool gradient are one kernel each as well. On WASM the
+// fused kernels do the tape's float32 operations in the tape's order, and everywhere else these
+// are the very ops the tape runs: on CPU and WASM the result is bit-identical to tf.grad of
 // forward(m, x, 'eval', undefined, folding) (test/core/model/input-gradient.test.ts).
 
 import * as tf from '@tensorflow/tfjs-core'
 import { blockShape } from './spec'
-import { addRelu, convInputGradRelu, meanReluGrad, normalize, RELU_GRAD_KERNEL, softmaxXentGrad } from './fused-ops'
+import { addRelu, convInputGradRelu, meanReluGrad, normalize, RELU_GRAD_KERNEL, SOFTMAX_XENT_GRAD_KERNEL, softmaxXentGrad } from './fused-ops'
 import { foldingScalar, modelVar, PAD, shortcutKey, type Folding, type FoldedConv, type Model } from './resnet'
 
 /** What the backward needs of one residual block's forward. */
@@ -67,7 +68,11 @@ export function inputGradient(m: Model, f: Folding, x: tf.Tensor4D, y: tf.Tensor
     const [, H, W] = h.shape
     const weight = modelVar(m, 'linear.weight') as tf.Tensor2D
     const [pooled, bias] = [tf.mean(h, [1, 2]) as tf.Tensor2D, modelVar(m, 'linear.bias') as tf.Tensor1D]
-    const logits = (fuse ? tf.fused.matMul({ a: pooled, b: weight, bias }) : tf.add(tf.matMul(pooled, weight), bias)) as tf.Tensor2D
+    // The bias joins the matmul only where the loss gradient is fused too (WebGPU, bound by
+    // dispatches): XNNPACK's fused matmul starts its sums from the bias, which would round the
+    // logits differently from the tape's matMul + add on WASM.
+    const fuseLogits = tf.getKernel(SOFTMAX_XENT_GRAD_KERNEL, tf.getBackend()) != null
+    const logits = (fuseLogits ? tf.fused.matMul({ a: pooled, b: weight, bias }) : tf.add(tf.matMul(pooled, weight), bias)) as tf.Tensor2D
 
     // Backward. Cross-entropy summed over images: dlogits = softmax − onehot.
     const dPooled = tf.matMul(softmaxXentGrad(logits, y), weight, false, true) as tf.Tensor2D

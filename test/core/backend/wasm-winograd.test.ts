@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { initWasmBackendNode } from '../../../scripts/lib/wasm-node'
 import { wasmBackendInfo } from '../../../src/core/backend/wasm/init'
 import { setWasmConvKernels } from '../../../src/core/backend/wasm/winograd'
+import { ADD_RELU_KERNEL, CONV_INPUT_GRAD_RELU_KERNEL } from '../../../src/core/model/fused-ops'
 import { trainingFixture } from '../../helpers/engine'
 import { host, runOn } from './compare'
 import type { HostArray } from './compare'
@@ -75,5 +76,57 @@ describe('Winograd convolutions on WASM', () => {
       expect(e.winograd).toBeLessThan(2e-5)
       expect(e.winograd).toBeGreaterThan(0) // a different algorithm: if it equals the CPU sums bit for bit, it did not run
     }
+  })
+})
+
+/** Whether two arrays hold the same floats bit for bit (−0 and NaN included). */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length)
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length)
+  return x.length === y.length && x.every((v, i) => v === y[i])
+}
+
+describe('the attack gradient’s fused steps on WASM', () => {
+  // Values that tell rounding, signed zeros and NaN apart; y has zeros, negatives and a NaN.
+  const withSpecials = (a: HostArray): HostArray => {
+    const values = a.values.slice()
+    values.set([0, -0, NaN, -1e-30, 1e-30], 7)
+    return { shape: a.shape, values }
+  }
+
+  it.each([
+    [16, 16, 1, 'Winograd'],
+    [16, 32, 2, 'XNNPACK + one elementwise pass'],
+  ] as const)('cin %i → cout %i, stride %i (%s): bit-identical to the unfused tfjs kernels', async (cin, cout, stride, _path) => {
+    const n = 3
+    const hw = 8
+    const x = host([n, hw, hw, cin], 11)
+    const w = host([3, 3, cin, cout], 12)
+    const bias = host([cout], 13)
+    const dy = host([n, hw / stride, hw / stride, cout], 14)
+    const y = withSpecials(host([n, hw, hw, cin], 15))
+    const dres = host([n, hw, hw, cin], 16)
+    const f = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, dy: tf.Tensor, y: tf.Tensor, dres: tf.Tensor) => {
+      const [x4, w4, dy4, y4, r4] = [x, w, dy, y, dres] as tf.Tensor4D[]
+      const fused = [
+        tf.fused.conv2d({ x: x4, filter: w4, strides: stride, pad: 1, bias, activation: 'relu' }),
+        tf.fused.conv2d({ x: x4, filter: w4, strides: stride, pad: 1, bias, activation: 'linear' }),
+        tf.engine().runKernel(CONV_INPUT_GRAD_RELU_KERNEL, { dy: dy4, filter: w4, y: y4, dres: r4 }, { strides: stride, pad: 1 } as never) as tf.Tensor,
+        tf.engine().runKernel(CONV_INPUT_GRAD_RELU_KERNEL, { dy: dy4, filter: w4, y: y4 }, { strides: stride, pad: 1 } as never) as tf.Tensor,
+        tf.engine().runKernel(ADD_RELU_KERNEL, { a: r4, b: y4 }) as tf.Tensor,
+      ]
+      const dx = tf.conv2dTranspose(dy4, w4, [n, hw, hw, cin], stride, 1)
+      const unfused = [
+        tf.relu(tf.add(tf.conv2d(x4, w4, stride, 1), bias)),
+        tf.add(tf.conv2d(x4, w4, stride, 1), bias),
+        tf.mul(tf.add(dx, r4), tf.step(y4)),
+        tf.mul(dx, tf.step(y4)),
+        tf.relu(tf.add(r4, y4)),
+      ]
+      return [...fused, ...unfused]
+    }
+    const out = await runOn('wasm', [x, w, bias, dy, y, dres], f)
+    for (let i = 0; i < 5; i++) expect(sameBits(out[i], out[i + 5]), `output ${i}`).toBe(true)
+    expect(out[2].some(Number.isNaN)).toBe(true) // the NaN in y went through the ReLU gradient as tfjs's Step takes it
   })
 })

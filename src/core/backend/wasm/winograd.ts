@@ -18,10 +18,39 @@ export interface WinogradSources {
 
 export interface WinogradExports {
   winograd_filter(w: number, u: number, cin: number, cout: number, flip: number): void
-  winograd_conv(x: number, u: number, y: number, scratch: number, h: number, w: number, cin: number, cout: number, block: number, t0: number, t1: number): void
+  winograd_conv(
+    x: number,
+    u: number,
+    y: number,
+    scratch: number,
+    h: number,
+    w: number,
+    cin: number,
+    cout: number,
+    block: number,
+    bias: number,
+    res: number,
+    gate: number,
+    relu: number,
+    t0: number,
+    t1: number,
+  ): void
+  advtune_epilogue(x: number, out: number, c: number, scratch: number, bias: number, res: number, gate: number, relu: number, r0: number, r1: number): void
   winograd_wgrad(x: number, dy: number, partial: number, scratch: number, h: number, w: number, cin: number, cout: number, block: number, chunk: number, tiles: number, k0: number, k1: number): void
   winograd_wgrad_reduce(partial: number, dw: number, chunks: number, scratch: number, cin: number, cout: number, i0: number, i1: number): void
   __stack_pointer: WebAssembly.Global
+}
+
+/**
+ * What follows a convolution in the same pass over its output (native/winograd.c), in this order:
+ * + bias (per channel), + res (same shape), ReLU, · step(gate) (same shape). Each as tfjs's own
+ * kernel computes it, so the result is bit-identical to running those kernels.
+ */
+export interface Epilogue {
+  bias?: TensorInfo
+  res?: TensorInfo
+  gate?: TensorInfo
+  relu?: boolean
 }
 
 /** The parts of tfjs's Emscripten module and backend this file uses. */
@@ -131,6 +160,11 @@ function fits(info: backend_util.Conv2DInfo, cin: number, cout: number): boolean
   )
 }
 
+/** The running engine of advtune's native kernels, or null (not loaded, or switched off for an A/B). */
+export function nativeKernels(): Winograd | null {
+  return enabled ? active : null
+}
+
 /** The engine for the kernels: null where the conv (in NHWC) is not one Winograd takes. */
 export function winogradFor(info: backend_util.Conv2DInfo, cin: number, cout: number): Winograd | null {
   if (!enabled || active == null || info.dataFormat !== 'channelsLast') return null
@@ -171,11 +205,16 @@ export class Winograd {
     else callKernel(this.ex, job.kernel, [...job.args.slice(0, 3), own, ...job.args.slice(4)], 0, job.items)
   }
 
+  private opt(t: TensorInfo | undefined): number {
+    return t == null ? 0 : this.ptr(t)
+  }
+
   /**
-   * y = conv(x, w) with "same" padding, x [n, h, w, cin] → [n, h, w, cout]. With `flip`, w is the
-   * filter [3, 3, cout, cin] of the forward convolution whose input gradient (x being dy) this is.
+   * y = epilogue(conv(x, w)) with "same" padding, x [n, h, w, cin] → [n, h, w, cout]. With
+   * `flip`, w is the filter [3, 3, cout, cin] of the forward convolution whose input gradient (x
+   * being dy) this is.
    */
-  conv(x: TensorInfo, filter: TensorInfo, cout: number, flip: boolean): TensorInfo {
+  conv(x: TensorInfo, filter: TensorInfo, cout: number, flip: boolean, epi: Epilogue = {}): TensorInfo {
     const [n, h, w, cin] = x.shape
     const y = this.b.makeOutput([n, h, w, cout], 'float32')
     const u = this.u.at(36 * cin * cout * 4)
@@ -183,8 +222,20 @@ export class Winograd {
     const block = blockFor(cin, cout)
     const tiles = n * (h / 4) * (w / 4)
     const scratchBytes = 36 * block * (cin + cout) * 4
-    this.dispatch({ kernel: 'winograd_conv', args: [this.ptr(x), u, this.ptr(y), 0, h, w, cin, cout, block], items: tiles, grain: block, scratchBytes }, tiles >= 2 * block)
+    const args = [this.ptr(x), u, this.ptr(y), 0, h, w, cin, cout, block, this.opt(epi.bias), this.opt(epi.res), this.opt(epi.gate), epi.relu ? 1 : 0]
+    this.dispatch({ kernel: 'winograd_conv', args, items: tiles, grain: block, scratchBytes }, tiles >= 2 * block)
     return y
+  }
+
+  /** epilogue(x) in one pass over x [..., c], into a new tensor of x's shape. */
+  finish(x: TensorInfo, epi: Epilogue): TensorInfo {
+    const c = x.shape[x.shape.length - 1]
+    const rows = x.shape.reduce((a, b) => a * b, 1) / c
+    const out = this.b.makeOutput(x.shape, 'float32')
+    const grain = Math.max(1, Math.floor(16384 / c)) // ~64 KiB of each input per grain
+    const args = [this.ptr(x), this.ptr(out), c, 0, this.opt(epi.bias), this.opt(epi.res), this.opt(epi.gate), epi.relu ? 1 : 0]
+    this.dispatch({ kernel: 'advtune_epilogue', args, items: rows, grain, scratchBytes: 0 }, rows >= 2 * grain)
+    return out
   }
 
   /** The filter gradient [3, 3, cin, cout] of y = conv(x, w) ("same"), from x [n, h, w, cin] and dy [n, h, w, cout]. */

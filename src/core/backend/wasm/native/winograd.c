@@ -98,8 +98,63 @@ INLINE void input_tile(const float* x, float* v, int h, int w, int cin, int tile
   }
 }
 
-/** m[p][tl][o..o+3] back to the 4x4 output tile. */
-INLINE void output_tile(const float* m, float* y, int h, int w, int cout, int tiles, int tl, int img, int ty, int tx, int o) {
+// ---- what may follow a convolution in the same pass over its output ----
+//
+// At each output value, in this order: + bias[channel], + res[same position], max(·, 0), and
+// · step(gate[same position]). Each is the very float32 operation tfjs's own Add, Relu, Step and
+// Multiply kernels do, so a fused result is bit-identical to the unfused ops: Relu is f32 max
+// (NaN stays NaN, −0 becomes +0) and Step is 1 above 0, NaN for NaN, else 0.
+
+typedef struct {
+  const float* bias;
+  const float* res;
+  const float* gate;
+  int relu;
+} Epilogue;
+
+INLINE v4 step4(v4 g) {
+  const v4 s = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_gt(g, wasm_f32x4_splat(0.0f)));
+  return wasm_v128_bitselect(g, s, wasm_f32x4_ne(g, g));
+}
+
+/** The epilogue of four channels from o at element offset `at`. */
+INLINE v4 finish4(v4 v, const Epilogue* e, long at, int o) {
+  if (e->bias) v = wasm_f32x4_add(v, wasm_v128_load(e->bias + o));
+  if (e->res) v = wasm_f32x4_add(v, wasm_v128_load(e->res + at));
+  if (e->relu) v = wasm_f32x4_max(v, wasm_f32x4_splat(0.0f));
+  if (e->gate) v = wasm_f32x4_mul(v, step4(wasm_v128_load(e->gate + at)));
+  return v;
+}
+
+INLINE float finish1(float v, const Epilogue* e, long at, int o) {
+  if (e->bias) v = v + e->bias[o];
+  if (e->res) v = v + e->res[at];
+  if (e->relu) v = __builtin_wasm_max_f32(v, 0.0f);
+  if (e->gate) {
+    const float g = e->gate[at];
+    v = v * (g > 0.0f ? 1.0f : g != g ? g : 0.0f);
+  }
+  return v;
+}
+
+/**
+ * out = epilogue(x) for rows [r0, r1) of c channels each (out may be x): bias-add, residual-add,
+ * ReLU, ReLU-gradient and their chains in one pass. Null pointers (0) and relu 0 skip a step.
+ */
+EXPORT(advtune_epilogue)
+void advtune_epilogue(const float* x, float* out, int c, float* scratch, const float* bias, const float* res, const float* gate, int relu, int r0, int r1) {
+  (void)scratch;
+  const Epilogue e = {bias, res, gate, relu};
+  for (int r = r0; r < r1; r++) {
+    const long row = (long)r * c;
+    int o = 0;
+    for (; o + 4 <= c; o += 4) wasm_v128_store(out + row + o, finish4(wasm_v128_load(x + row + o), &e, row + o, o));
+    for (; o < c; o++) out[row + o] = finish1(x[row + o], &e, row + o, o);
+  }
+}
+
+/** m[p][tl][o..o+3] back to the 4x4 output tile, through the epilogue. */
+INLINE void output_tile(const float* m, float* y, const Epilogue* e, int h, int w, int cout, int tiles, int tl, int img, int ty, int tx, int o) {
   v4 t[6][4]; // t[b][a] = (A^T m)[a][b]
   for (int b = 0; b < 6; b++) {
     v4 col[6];
@@ -109,8 +164,8 @@ INLINE void output_tile(const float* m, float* y, int h, int w, int cout, int ti
   for (int a = 0; a < 4; a++) {
     v4 r[4];
     at6(t[0][a], t[1][a], t[2][a], t[3][a], t[4][a], t[5][a], r);
-    float* out = y + ((long)(img * h + 4 * ty + a) * w + 4 * tx) * cout + o;
-    for (int b = 0; b < 4; b++) wasm_v128_store(out + (long)b * cout, r[b]);
+    const long at = ((long)(img * h + 4 * ty + a) * w + 4 * tx) * cout + o;
+    for (int b = 0; b < 4; b++) wasm_v128_store(y + at + (long)b * cout, finish4(r[b], e, at + (long)b * cout, o));
   }
 }
 
@@ -175,13 +230,15 @@ static void gemm(const float* v, const float* u, float* m, int tiles, int cin, i
 }
 
 /**
- * y = conv(x, w) for output tiles [t0, t1) of n images h x w (both multiples of 4), with u from
- * winograd_filter. Tile t is image t / (h/4 · w/4), row-major within it. Blocks of `block` tiles
- * (a multiple of 4) go through scratch: v [36][block][cin] then m [36][block][cout] floats.
- * cin must be a multiple of 4, cout of 8.
+ * y = epilogue(conv(x, w)) for output tiles [t0, t1) of n images h x w (both multiples of 4), with
+ * u from winograd_filter; bias, res, gate and relu as for advtune_epilogue. Tile t is image
+ * t / (h/4 · w/4), row-major within it. Blocks of `block` tiles (a multiple of 4) go through
+ * scratch: v [36][block][cin] then m [36][block][cout] floats. cin must be a multiple of 4, cout of 8.
  */
 EXPORT(winograd_conv)
-void winograd_conv(const float* x, const float* u, float* y, float* scratch, int h, int w, int cin, int cout, int block, int t0, int t1) {
+void winograd_conv(const float* x, const float* u, float* y, float* scratch, int h, int w, int cin, int cout, int block, const float* bias, const float* res,
+                   const float* gate, int relu, int t0, int t1) {
+  const Epilogue e = {bias, res, gate, relu};
   float* v = scratch;
   float* m = scratch + (long)36 * block * cin;
   const int tw = w / 4, perImage = (h / 4) * tw;
@@ -200,7 +257,7 @@ void winograd_conv(const float* x, const float* u, float* y, float* scratch, int
     for (int p = 0; p < 36; p++) gemm(v + (long)p * block * cin, u + (long)p * cin * cout, m + (long)p * block * cout, block, cin, cout);
     for (int tl = 0; tl < count; tl++) {
       const int t = start + tl, img = t / perImage, rest = t - img * perImage;
-      for (int o = 0; o < cout; o += 4) output_tile(m, y, h, w, cout, block, tl, img, rest / tw, rest % tw, o);
+      for (int o = 0; o < cout; o += 4) output_tile(m, y, &e, h, w, cout, block, tl, img, rest / tw, rest % tw, o);
     }
   }
 }
