@@ -5,18 +5,22 @@ import '@tensorflow/tfjs-backend-wasm' // registers the stock kernels we look up
 import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, getKernel, registerKernel, Tile, unregisterKernel } from '@tensorflow/tfjs-core'
 import type { KernelConfig } from '@tensorflow/tfjs-core'
 import { conv2DBackpropFilter } from './conv-filter-grad'
+import { syncBatchNormKernels } from './batchnorm-kernels'
 import { makeConv2D } from './conv-forward'
 import { addRelu, addReluGrad, convInputGradRelu, makeFusedConv2D, reluGrad } from './fused-kernels'
 import { ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL, CONV_INPUT_GRAD_RELU_KERNEL, RELU_GRAD_KERNEL } from '../../model/fused-ops'
 import { makeConv2DBackpropInput } from './conv-input-grad'
 import { makeTile } from './tile-broadcast'
 import { WASM } from './ops'
+import { onNativeKernelsChange } from './winograd'
 
 // The stock configs we replaced, kept to fall back on and to restore.
 let stock: { conv: KernelConfig; fused: KernelConfig; input: KernelConfig; tile: KernelConfig } | null = null
 // Kernels of advtune's own names, which the stock backend lacks.
 const ADDED = [Conv2DBackpropFilter, CONV_INPUT_GRAD_RELU_KERNEL, RELU_GRAD_KERNEL, ADD_RELU_GRAD_KERNEL, ADD_RELU_KERNEL]
 let ours: KernelConfig[] = []
+
+const syncBatchNorm = () => syncBatchNormKernels()
 
 function isOurs(config: KernelConfig | undefined): boolean {
   return config != null && ours.some((c) => c.kernelFunc === config.kernelFunc)
@@ -33,6 +37,8 @@ function replace(config: KernelConfig): void {
  * setup on every setBackend and the stock kernels we fall back to need it.
  */
 export function registerWasmTrainingKernels(): void {
+  onNativeKernelsChange(syncBatchNorm) // train-mode BatchNorm, while the native module runs
+  syncBatchNormKernels()
   const names = [Conv2D, FusedConv2D, Conv2DBackpropInput, Tile, ...ADDED]
   if (names.every((n) => isOurs(getKernel(n, WASM)))) return
   if (stock == null) {
@@ -65,6 +71,7 @@ export function registerWasmTrainingKernels(): void {
 /** Puts the stock kernels back (advtune's own names unregistered again): for A/B benchmarks. */
 export function unregisterWasmTrainingKernels(): void {
   if (stock == null) return
+  syncBatchNormKernels(false)
   for (const name of ADDED) if (isOurs(getKernel(name, WASM))) unregisterKernel(name, WASM)
   replace(stock.conv)
   replace(stock.fused)

@@ -36,6 +36,11 @@ export interface WinogradExports {
     t1: number,
   ): void
   advtune_epilogue(x: number, out: number, c: number, scratch: number, bias: number, res: number, gate: number, relu: number, r0: number, r1: number): void
+  bn_sums(a: number, b: number, out: number, scratch: number, c: number, rows: number, divisorBits: number, mode: number, mean: number, rstd: number, g0: number, g1: number): void
+  bn_rstd(variance: number, rstd: number, c: number, eps: number): void
+  bn_relu(x: number, out: number, c: number, scratch: number, mean: number, rstd: number, gamma: number, beta: number, res: number, r0: number, r1: number): void
+  bn_dx_coeffs(gamma: number, rstd: number, dgamma: number, dbeta: number, coef: number, c: number, n: number): void
+  bn_dx(dy: number, out: number, c: number, scratch: number, x: number, mean: number, rstd: number, coef: number, r0: number, r1: number): void
   winograd_wgrad(x: number, dy: number, partial: number, scratch: number, h: number, w: number, cin: number, cout: number, block: number, chunk: number, tiles: number, k0: number, k1: number): void
   winograd_wgrad_reduce(partial: number, dw: number, chunks: number, scratch: number, cin: number, cout: number, i0: number, i1: number): void
   __stack_pointer: WebAssembly.Global
@@ -86,15 +91,33 @@ async function compile(src: KernelModuleSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(src)
 }
 
+const sizeOf = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1)
+const bits = new DataView(new ArrayBuffer(4))
+/** A float32's bits as an int32: the pool passes int32 arguments only. */
+const floatBits = (v: number) => (bits.setFloat32(0, v), bits.getInt32(0))
+
 let active: Winograd | null = null
 let enabled = true
 
 /**
- * Which kernels convolve on WASM: 'winograd' (default; where the shape fits) or 'xnnpack' (tfjs's
- * own, everywhere), for side-by-side benchmarks and tests. Takes effect on the next kernel call.
+ * Which kernels run on WASM: 'winograd' (default: advtune's native ones, Winograd convolutions
+ * where the shape fits) or 'xnnpack' (tfjs's own everywhere, and train-mode BatchNorm op by op),
+ * for side-by-side benchmarks and tests. Takes effect on the next kernel call.
  */
 export function setWasmConvKernels(which: 'winograd' | 'xnnpack'): void {
   enabled = which === 'winograd'
+  changed()
+}
+
+const listeners: (() => void)[] = []
+
+/** Calls `f` whenever the native kernels start, fail to, or are switched on or off (nativeKernels()). */
+export function onNativeKernelsChange(f: () => void): void {
+  if (!listeners.includes(f)) listeners.push(f)
+}
+
+function changed(): void {
+  for (const f of listeners) f()
 }
 
 /** The running Winograd engine and its threads, or null when convolutions go to XNNPACK. */
@@ -132,9 +155,11 @@ export async function startWinograd(backend: object, memory: WebAssembly.Memory,
         : null
     active?.dispose()
     active = new Winograd(b, ex, pool, stack)
+    changed()
     return problem
   } catch (e) {
     active = null
+    changed()
     return `advtune's WASM convolution kernels could not start (${(e as Error).message}); XNNPACK's run instead`
   }
 }
@@ -175,6 +200,7 @@ export class Winograd {
   private readonly u: HeapBlock
   private readonly scratch: HeapBlock
   private readonly partial: HeapBlock
+  private readonly coef: HeapBlock
   constructor(
     private readonly b: WasmBackendLike,
     private readonly ex: WinogradExports,
@@ -184,6 +210,7 @@ export class Winograd {
     this.u = new HeapBlock(b.wasm)
     this.scratch = new HeapBlock(b.wasm)
     this.partial = new HeapBlock(b.wasm)
+    this.coef = new HeapBlock(b.wasm)
   }
 
   get threads(): number {
@@ -227,15 +254,53 @@ export class Winograd {
     return y
   }
 
-  /** epilogue(x) in one pass over x [..., c], into a new tensor of x's shape. */
-  finish(x: TensorInfo, epi: Epilogue): TensorInfo {
+  /** Per-channel sums over the rows of a [..., c] in row order (see bn_sums for the modes), divided by `divisor`. */
+  channelSums(a: TensorInfo, mode: 0 | 1 | 2, divisor: number, more: { b?: TensorInfo; mean?: TensorInfo; rstd?: number } = {}): TensorInfo {
+    const c = a.shape[a.shape.length - 1]
+    const rows = sizeOf(a) / c
+    const out = this.b.makeOutput([c], 'float32')
+    const groups = Math.ceil(c / 4)
+    const args = [this.ptr(a), this.opt(more.b), this.ptr(out), 0, c, rows, floatBits(divisor), mode, this.opt(more.mean), more.rstd ?? 0]
+    this.dispatch({ kernel: 'bn_sums', args, items: groups, grain: 1, scratchBytes: 0 }, groups > 1 && rows * c >= 65536)
+    return out
+  }
+
+  /** 1/sqrt(variance + eps) per channel, in a block of ours that the next call overwrites. */
+  rstd(variance: TensorInfo, eps: number): number {
+    const c = variance.shape[0]
+    const rstd = this.coef.at(4 * c * 4) // room for bn_dx's three factors after it
+    this.ex.bn_rstd(this.ptr(variance), rstd, c, eps)
+    return rstd
+  }
+
+  /** relu((x − mean)·rstd·gamma + beta [+ res]) per channel of x [..., c]. */
+  bnRelu(x: TensorInfo, mean: TensorInfo, variance: TensorInfo, gamma: TensorInfo, beta: TensorInfo, res: TensorInfo | undefined, eps: number): TensorInfo {
+    const rstd = this.rstd(variance, eps)
+    return this.rows('bn_relu', x, [this.ptr(mean), rstd, this.ptr(gamma), this.ptr(beta), this.opt(res)])
+  }
+
+  /** BatchNorm's input gradient from the ReLU-masked dy (see bn_dx). */
+  bnDx(dy: TensorInfo, x: TensorInfo, mean: TensorInfo, variance: TensorInfo, gamma: TensorInfo, dGamma: TensorInfo, dBeta: TensorInfo, eps: number, n: number): TensorInfo {
+    const c = variance.shape[0]
+    const rstd = this.rstd(variance, eps)
+    const coef = rstd + c * 4
+    this.ex.bn_dx_coeffs(this.ptr(gamma), rstd, this.ptr(dGamma), this.ptr(dBeta), coef, c, n)
+    return this.rows('bn_dx', dy, [this.ptr(x), this.ptr(mean), rstd, coef])
+  }
+
+  /** A row-wise kernel (a0, out, c, scratch, ...more, r0, r1) over x [..., c] into a new tensor of x's shape. */
+  private rows(kernel: 'bn_relu' | 'bn_dx' | 'advtune_epilogue', x: TensorInfo, more: number[]): TensorInfo {
     const c = x.shape[x.shape.length - 1]
-    const rows = x.shape.reduce((a, b) => a * b, 1) / c
+    const rows = sizeOf(x) / c
     const out = this.b.makeOutput(x.shape, 'float32')
     const grain = Math.max(1, Math.floor(16384 / c)) // ~64 KiB of each input per grain
-    const args = [this.ptr(x), this.ptr(out), c, 0, this.opt(epi.bias), this.opt(epi.res), this.opt(epi.gate), epi.relu ? 1 : 0]
-    this.dispatch({ kernel: 'advtune_epilogue', args, items: rows, grain, scratchBytes: 0 }, rows >= 2 * grain)
+    this.dispatch({ kernel, args: [this.ptr(x), this.ptr(out), c, 0, ...more], items: rows, grain, scratchBytes: 0 }, rows >= 2 * grain)
     return out
+  }
+
+  /** epilogue(x) in one pass over x [..., c], into a new tensor of x's shape. */
+  finish(x: TensorInfo, epi: Epilogue): TensorInfo {
+    return this.rows('advtune_epilogue', x, [this.opt(epi.bias), this.opt(epi.res), this.opt(epi.gate), epi.relu ? 1 : 0])
   }
 
   /** The filter gradient [3, 3, cin, cout] of y = conv(x, w) ("same"), from x [n, h, w, cin] and dy [n, h, w, cout]. */
@@ -258,6 +323,7 @@ export class Winograd {
     this.u.free()
     this.scratch.free()
     this.partial.free()
+    this.coef.free()
     this.b.wasm._free(this.stack)
   }
 }
