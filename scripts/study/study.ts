@@ -75,10 +75,13 @@ const isFinished = async (dir: string): Promise<boolean> => {
 async function child(dir: string, assets?: string, testImages?: number): Promise<void> {
   const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as StudyRun
   const log = (s: string) => process.stderr.write(s + '\n')
-  const base = run.backend === 'webgpu' ? await (await import('../lib/node-env-webgpu')).webgpuNodeEnv(assets) : nodeEnv(assets, run.backend === 'wasm-xnnpack' ? 'xnnpack' : 'winograd')
+  // wasm-xnnpack: the WASM backend with its convolutions on XNNPACK (an A/B of advtune's kernels).
+  const xnnpack = run.backend === 'wasm-xnnpack'
+  const backend = run.backend === 'wasm-xnnpack' ? 'wasm' : run.backend
+  const base = run.backend === 'webgpu' ? await (await import('../lib/node-env-webgpu')).webgpuNodeEnv(assets) : nodeEnv(assets, xnnpack ? 'xnnpack' : 'winograd')
   const env = { ...base, testImages }
   const started = new Date().toISOString()
-  const { result, weights } = await runHeadless(run.config, run.schedule, env, run.backend === 'wasm-xnnpack' ? 'wasm' : run.backend, log)
+  const { result, weights } = await runHeadless(run.config, run.schedule, env, backend, log)
   if (weights) await writeFile(join(dir, 'weights.safetensors'), weights)
   const record = {
     id: run.id,

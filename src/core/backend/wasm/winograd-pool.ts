@@ -12,7 +12,7 @@ import type { Heap } from './heap-block'
 /**
  * The kernels a pool runs. Each takes (a0, a1, a2, scratch, ...rest, from, to) and computes
  * items [from, to): output tiles of a convolution, chunks of tiles of a weight gradient, input
- * channels of its final sum, chunks of rows of per-channel sums, rows of an elementwise pass.
+ * channels of its final sum, groups of four channels of per-channel sums, rows of an elementwise pass.
  */
 export const POOL_KERNELS = ['winograd_conv', 'winograd_wgrad', 'winograd_wgrad_reduce', 'advtune_epilogue', 'bn_sums', 'bn_relu', 'bn_dx'] as const
 export type PoolKernel = (typeof POOL_KERNELS)[number]

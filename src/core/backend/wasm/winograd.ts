@@ -1,6 +1,7 @@
-// advtune's Winograd F(4x4, 3x3) convolution (native/winograd.c) inside the tfjs WASM backend:
-// the module imports tfjs's own memory and works on tensors where tfjs keeps them. With threaded
-// tfjs (shared memory) helper workers share that memory and split the tiles (winograd-pool.ts).
+// advtune's native kernels (native/winograd.c) inside the tfjs WASM backend: Winograd F(4x4, 3x3)
+// convolutions, the elementwise passes fused into or after them, and train-mode BatchNorm's
+// passes. The module imports tfjs's own memory and works on tensors where tfjs keeps them. With
+// threaded tfjs (shared memory) helper workers share that memory and split the work (winograd-pool.ts).
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core'
 import { HeapBlock, STACK_BYTES } from './heap-block'
 import type { Heap } from './heap-block'
@@ -122,7 +123,8 @@ function changed(): void {
 
 /** The running Winograd engine and its threads, or null when convolutions go to XNNPACK. */
 export function winogradInfo(): { threads: number } | null {
-  return active && enabled ? { threads: active.threads } : null
+  const native = nativeKernels()
+  return native ? { threads: native.threads } : null
 }
 
 /** Grains of work each Winograd thread (the caller first) has computed since the start: [] without helpers. */
@@ -192,8 +194,8 @@ export function nativeKernels(): Winograd | null {
 
 /** The engine for the kernels: null where the conv (in NHWC) is not one Winograd takes. */
 export function winogradFor(info: backend_util.Conv2DInfo, cin: number, cout: number): Winograd | null {
-  if (!enabled || active == null || info.dataFormat !== 'channelsLast') return null
-  return fits(info, cin, cout) ? active : null
+  const native = nativeKernels()
+  return native != null && info.dataFormat === 'channelsLast' && fits(info, cin, cout) ? native : null
 }
 
 export class Winograd {

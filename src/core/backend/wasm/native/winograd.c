@@ -1,14 +1,17 @@
-// 3x3 stride-1 "same" convolutions of NHWC float32 tensors by Winograd's minimal filtering
-// F(4x4, 3x3) (Lavin & Gray 2016): each 4x4 output tile costs 36 multiply-adds per input and
-// output channel pair instead of direct convolution's 144, a quarter of the arithmetic.
+// advtune's native WASM kernels. Mainly 3x3 stride-1 "same" convolutions of NHWC float32 tensors
+// by Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray 2016): each 4x4 output tile costs 36
+// multiply-adds per input and output channel pair instead of direct convolution's 144, a quarter
+// of the arithmetic (forward, input gradient, weight gradient); then the elementwise passes
+// fused into them or run after them, and train-mode BatchNorm's passes.
 //
 // The module imports the tfjs WASM backend's own memory, so it reads and writes tensors where
 // tfjs keeps them (no copies). It must therefore own nothing in that memory: no data segments,
 // no static variables, and a shadow stack in a block the loader allocated (the build checks the
 // first two; the loader sets the exported __stack_pointer for the third).
 //
-// Work is split by output tiles: conv(..., t0, t1) computes tiles [t0, t1), so threads sharing
-// the memory each take a range (winograd-pool.ts), as XNNPACK's threads split its convolutions.
+// Work is split into items: conv(..., t0, t1) computes output tiles [t0, t1), and likewise for
+// the other kernels, so threads sharing the memory each take ranges (winograd-pool.ts), as
+// XNNPACK's threads split its convolutions.
 
 #include <wasm_simd128.h>
 
@@ -186,6 +189,40 @@ INLINE v4 splat_lane(v4 a, int lane) {
 
 #define MAC(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
 
+/** A 4-row x 8-column block of accumulators: a[2r] and a[2r+1] hold row r's two halves. */
+typedef struct {
+  v4 a[8];
+} Acc4x8;
+
+/** acc += (x0..x3 broadcast down the rows) ⊗ (b0 | b1): one rank-1 update of the 4x8 block. */
+INLINE void rank1(Acc4x8* acc, v4 x0, v4 x1, v4 x2, v4 x3, v4 b0, v4 b1) {
+  MAC(acc->a[0], x0, b0);
+  MAC(acc->a[1], x0, b1);
+  MAC(acc->a[2], x1, b0);
+  MAC(acc->a[3], x1, b1);
+  MAC(acc->a[4], x2, b0);
+  MAC(acc->a[5], x2, b1);
+  MAC(acc->a[6], x3, b0);
+  MAC(acc->a[7], x3, b1);
+}
+
+/** The block from (or to) rows m, m + stride, m + 2·stride, m + 3·stride, eight floats each. */
+INLINE Acc4x8 load4x8(const float* m, int stride) {
+  Acc4x8 acc;
+  for (int r = 0; r < 4; r++) {
+    acc.a[2 * r] = wasm_v128_load(m + (long)r * stride);
+    acc.a[2 * r + 1] = wasm_v128_load(m + (long)r * stride + 4);
+  }
+  return acc;
+}
+
+INLINE void store4x8(float* m, int stride, const Acc4x8* acc) {
+  for (int r = 0; r < 4; r++) {
+    wasm_v128_store(m + (long)r * stride, acc->a[2 * r]);
+    wasm_v128_store(m + (long)r * stride + 4, acc->a[2 * r + 1]);
+  }
+}
+
 static void gemm(const float* v, const float* u, float* m, int tiles, int cin, int cout) {
   for (int r = 0; r < tiles; r += 4) {
     const float* v0 = v + (long)r * cin;
@@ -193,7 +230,8 @@ static void gemm(const float* v, const float* u, float* m, int tiles, int cin, i
     const float* v2 = v1 + cin;
     const float* v3 = v2 + cin;
     for (int o = 0; o < cout; o += 8) {
-      v4 a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      Acc4x8 acc;
+      for (int k = 0; k < 8; k++) acc.a[k] = wasm_f32x4_splat(0.0f);
       const float* up = u + o;
       for (int i = 0; i < cin; i += 4) {
         const v4 x0 = wasm_v128_load(v0 + i), x1 = wasm_v128_load(v1 + i), x2 = wasm_v128_load(v2 + i), x3 = wasm_v128_load(v3 + i);
@@ -201,30 +239,10 @@ static void gemm(const float* v, const float* u, float* m, int tiles, int cin, i
         for (int l = 0; l < 4; l++) {
           const v4 u0 = wasm_v128_load(up), u1 = wasm_v128_load(up + 4);
           up += cout;
-          v4 s;
-          s = splat_lane(x0, l);
-          MAC(a00, s, u0);
-          MAC(a01, s, u1);
-          s = splat_lane(x1, l);
-          MAC(a10, s, u0);
-          MAC(a11, s, u1);
-          s = splat_lane(x2, l);
-          MAC(a20, s, u0);
-          MAC(a21, s, u1);
-          s = splat_lane(x3, l);
-          MAC(a30, s, u0);
-          MAC(a31, s, u1);
+          rank1(&acc, splat_lane(x0, l), splat_lane(x1, l), splat_lane(x2, l), splat_lane(x3, l), u0, u1);
         }
       }
-      float* m0 = m + (long)r * cout + o;
-      wasm_v128_store(m0, a00);
-      wasm_v128_store(m0 + 4, a01);
-      wasm_v128_store(m0 + cout, a10);
-      wasm_v128_store(m0 + cout + 4, a11);
-      wasm_v128_store(m0 + 2 * cout, a20);
-      wasm_v128_store(m0 + 2 * cout + 4, a21);
-      wasm_v128_store(m0 + 3 * cout, a30);
-      wasm_v128_store(m0 + 3 * cout + 4, a31);
+      store4x8(m + (long)r * cout + o, cout, &acc);
     }
   }
 }
@@ -305,37 +323,15 @@ static void gemm_tn(const float* v, const float* e, float* m, int count, int cin
   for (int i = 0; i < cin; i += 4) {
     for (int o = 0; o < cout; o += 8) {
       float* m0 = m + (long)i * cout + o;
-      v4 a00 = wasm_v128_load(m0), a01 = wasm_v128_load(m0 + 4);
-      v4 a10 = wasm_v128_load(m0 + cout), a11 = wasm_v128_load(m0 + cout + 4);
-      v4 a20 = wasm_v128_load(m0 + 2 * cout), a21 = wasm_v128_load(m0 + 2 * cout + 4);
-      v4 a30 = wasm_v128_load(m0 + 3 * cout), a31 = wasm_v128_load(m0 + 3 * cout + 4);
+      Acc4x8 acc = load4x8(m0, cout);
       const float* vp = v + i;
       const float* ep = e + o;
 #pragma clang loop unroll_count(2)
       for (int t = 0; t < count; t++, vp += cin, ep += cout) {
-        const v4 x = wasm_v128_load(vp), e0 = wasm_v128_load(ep), e1 = wasm_v128_load(ep + 4);
-        v4 s;
-        s = splat_lane(x, 0);
-        MAC(a00, s, e0);
-        MAC(a01, s, e1);
-        s = splat_lane(x, 1);
-        MAC(a10, s, e0);
-        MAC(a11, s, e1);
-        s = splat_lane(x, 2);
-        MAC(a20, s, e0);
-        MAC(a21, s, e1);
-        s = splat_lane(x, 3);
-        MAC(a30, s, e0);
-        MAC(a31, s, e1);
+        const v4 x = wasm_v128_load(vp);
+        rank1(&acc, splat_lane(x, 0), splat_lane(x, 1), splat_lane(x, 2), splat_lane(x, 3), wasm_v128_load(ep), wasm_v128_load(ep + 4));
       }
-      wasm_v128_store(m0, a00);
-      wasm_v128_store(m0 + 4, a01);
-      wasm_v128_store(m0 + cout, a10);
-      wasm_v128_store(m0 + cout + 4, a11);
-      wasm_v128_store(m0 + 2 * cout, a20);
-      wasm_v128_store(m0 + 2 * cout + 4, a21);
-      wasm_v128_store(m0 + 3 * cout, a30);
-      wasm_v128_store(m0 + 3 * cout + 4, a31);
+      store4x8(m0, cout, &acc);
     }
   }
 }
