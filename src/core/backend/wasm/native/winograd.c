@@ -83,13 +83,24 @@ INLINE void at6(v4 m0, v4 m1, v4 m2, v4 m3, v4 m4, v4 m5, v4* y) {
 INLINE void input_tile(const float* x, float* v, int h, int w, int cin, int tiles, int tl, int img, int ty, int tx, int c) {
   const int r0 = 4 * ty - 1, c0 = 4 * tx - 1;
   v4 d[6][6];
-  for (int a = 0; a < 6; a++) {
-    const int r = r0 + a;
-    const int rowOk = r >= 0 && r < h;
-    const float* row = x + ((long)(img * h + r) * w) * cin + c;
+  if (r0 >= 0 && r0 + 6 <= h && c0 >= 0 && c0 + 6 <= w) {
+    const float* p = x + ((long)(img * h + r0) * w + c0) * cin + c;
+    for (int a = 0; a < 6; a++, p += (long)w * cin)
+      for (int b = 0; b < 6; b++) d[a][b] = wasm_v128_load(p + (long)b * cin);
+  } else {
+    // Border tiles: outside pixels read a clamped in-bounds address, then are masked to zero (no branches).
+    int cc[6];
+    v4 cm[6];
     for (int b = 0; b < 6; b++) {
-      const int col = c0 + b;
-      d[a][b] = rowOk && col >= 0 && col < w ? wasm_v128_load(row + (long)col * cin) : wasm_f32x4_splat(0.0f);
+      const int col = c0 + b, ok = col >= 0 && col < w;
+      cc[b] = ok ? col : 0;
+      cm[b] = wasm_i32x4_splat(-ok);
+    }
+    for (int a = 0; a < 6; a++) {
+      const int r = r0 + a, ok = r >= 0 && r < h;
+      const float* row = x + ((long)(img * h + (ok ? r : 0)) * w) * cin + c;
+      const v4 rm = wasm_i32x4_splat(-ok);
+      for (int b = 0; b < 6; b++) d[a][b] = wasm_v128_and(wasm_v128_and(wasm_v128_load(row + (long)cc[b] * cin), cm[b]), rm);
     }
   }
   v4 t[6][6]; // t[b][a] = (B^T d)[a][b]
