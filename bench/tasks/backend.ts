@@ -11,8 +11,10 @@ import { setWasmConvKernels } from '../../src/core/backend/wasm/winograd'
 import { registerWebGpuTrainingKernels } from '../../src/core/backend/webgpu/kernels'
 import { WASM_FILES } from '../../src/worker/wasm-files'
 
-// 'wasm-workers' is the app's CPU set-up: one XNNPACK thread, and the training attack shared
-// with one helper worker per further core (src/worker/attackPool.ts).
+// 'wasm' with threads is the app's CPU set-up where the page is cross-origin isolated (up to 4 cores:
+// one worker, a thread per core; src/worker/cpuPlan.ts). 'wasm-workers': one thread per worker, the training
+// attack shared with one helper worker per further core (src/worker/attackPool.ts), as the app
+// runs where the page is not isolated.
 // '-xnnpack': the same, with every convolution on XNNPACK instead of advtune's Winograd kernels.
 export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'wasm-workers' | 'wasm-xnnpack' | 'wasm-1t-xnnpack' | 'cpu'
 export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'wasm-workers', 'wasm-xnnpack', 'wasm-1t-xnnpack', 'cpu']
