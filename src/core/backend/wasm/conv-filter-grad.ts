@@ -1,8 +1,9 @@
 // Conv2DBackpropFilter for the WASM backend, which ships none (weight gradients throw in tfjs 4.22):
-// advtune's Winograd kernel where the shape fits (winograd.ts); elsewhere the weight gradient,
-// itself a convolution, is computed by XNNPACK.
+// advtune's Winograd kernel where the shape fits (winograd.ts; the stem's 3 channels padded to 4,
+// channel-pad.ts); elsewhere the weight gradient, itself a convolution, is computed by XNNPACK.
 import { backend_util, Conv2D, Slice, Transpose } from '@tensorflow/tfjs-core'
 import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'
+import { padAxis, roundUp, sliceAxis } from './channel-pad'
 import { disposeAll, runWasm, view } from './ops'
 import { winogradFor } from './winograd'
 
@@ -27,8 +28,16 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   if (dy.shape.join() !== info.outShape.join()) {
     throw new Error(`Conv2DBackpropFilter: dy shape [${dy.shape}] != conv output [${info.outShape}]`)
   }
-  const winograd = x.dtype === 'float32' && dy.dtype === 'float32' ? winogradFor(info, inChannels, outChannels) : null
-  if (winograd != null) return winograd.filterGrad(x, dy)
+  const cin = roundUp(inChannels, 4) // the stem's 3 channels padded to 4 (channel-pad.ts)
+  const winograd = x.dtype === 'float32' && dy.dtype === 'float32' ? winogradFor(info, cin, outChannels) : null
+  if (winograd != null && cin === inChannels) return winograd.filterGrad(x, dy)
+  if (winograd != null) {
+    const xp = padAxis(backend, x, 3, cin)
+    const dwp = winograd.filterGrad(xp, dy)
+    const dw = sliceAxis(backend, dwp, 2, inChannels)
+    disposeAll(backend, xp, dwp)
+    return dw
+  }
 
   // The padding after the input that makes the output exactly filterHeight x filterWidth. It is
   // negative when the last input rows/columns fall in no window: then pad nothing and crop.
