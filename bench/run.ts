@@ -10,6 +10,8 @@
 //   npm run bench -- --quick          small batches, fewer repeats (~5 min)
 //   npm run bench -- --parts node,chromium,torch,profile,memory,app   (default: all)
 //   npm run bench -- --backends wasm,wasm-1t,wasm-workers,webgl,webgpu   (Chromium backends)
+//     (also wasm-xnnpack, wasm-1t-xnnpack: every convolution on XNNPACK; wasm-nofma, wasm-1t-nofma:
+//     advtune's kernels in their plain builds, without relaxed SIMD's fused multiply-add)
 //   npm run bench -- --batch 64 --reps 5                       (CPU backends' batch and repeats)
 //   npm run bench -- --mem-steps 1000                          (training steps of the memory soak)
 //   npm run bench -- --torch-omp default                       (keep GOMP's spin-waiting; see below)

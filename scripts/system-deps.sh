@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Installs what advtune needs outside npm, if missing. `build`: clang and lld, which compile the
-# app's own WASM kernels (scripts/native/build-kernels.ts). No argument: those, plus what the
+# Installs what advtune needs outside npm, if missing. `build`: clang and lld (16 or later), which
+# compile the app's own WASM kernels (scripts/native/build-kernels.ts). No argument: those, plus what the
 # tests need: Debian's Chromium (the browser the end-to-end tests drive; never a downloaded one)
 # and python3-torch (the independent oracle).
 #
 #   bash scripts/system-deps.sh [build]
 set -euo pipefail
 
+# clang 16 or later with its wasm-ld: earlier ones encode relaxed SIMD with draft opcodes that
+# engines now reject (scripts/native/build-kernels.ts). Debian 12's default clang is 14.
+have_clang() {
+  for v in 21 20 19 18 17 16; do
+    command -v "clang-$v" >/dev/null && command -v "wasm-ld-$v" >/dev/null && return 0
+  done
+  command -v clang >/dev/null && command -v wasm-ld >/dev/null &&
+    [ "$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)" -ge 16 ] 2>/dev/null
+}
+
 missing=()
-command -v clang >/dev/null || missing+=(clang)
-command -v wasm-ld >/dev/null || missing+=(lld)
+have_clang || missing+=(clang-19 lld-19)
 if [ "${1:-}" != build ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || missing+=(python3-torch python3-numpy)

@@ -1,8 +1,9 @@
 // The convolution kernels one by one: ResNet-20's three 3x3 stride-1 convolutions (batch 128),
-// forward, input gradient and weight gradient, timed with advtune's Winograd kernels and with
-// XNNPACK in headless Chromium at 1 and 2 threads (the bench page's task 'conv-kernels'), and in
-// eager PyTorch on the CPU at the same thread counts, all in one run. Also checks that every
-// Winograd output is bit-identical at every thread count (each output's hash).
+// forward, input gradient and weight gradient, timed with advtune's Winograd kernels (the fused
+// multiply-add builds Chromium runs, and the plain builds) and with XNNPACK in headless Chromium
+// at 1 and 2 threads (the bench page's task 'conv-kernels'), and in eager PyTorch on the CPU at the
+// same thread counts, all in one run. Also checks that each build's Winograd outputs are
+// bit-identical at every thread count (each output's hash).
 //
 //   npx tsx bench/node/conv-kernels.ts [--batch 128] [--reps 7] [--threads 1,2] [--out bench/out/conv-kernels.json]
 
@@ -29,14 +30,20 @@ async function main() {
   const out = str(a, 'out', 'bench/out/conv-kernels.json')
   const log = (s: string) => process.stderr.write(`${s}\n`)
 
-  const pages = new Map<number, ConvKernelsPage>()
+  const pages = new Map<number, ConvKernelsPage>() // the default builds (fused multiply-add where Chromium has relaxed SIMD)
+  const plainPages = new Map<number, ConvKernelsPage>()
   const served = await serveDev()
   const browser = await launchChromium()
   try {
     for (const t of threadCounts) {
       const backend = t === 1 ? 'wasm-1t' : 'wasm'
-      log(`== Chromium WASM, ${t} thread(s)`)
-      pages.set(t, await runBenchPage<ConvKernelsPage>(browser, served, { task: 'conv-kernels', backend, threads: t, batch, reps }, { timeoutMs: 600_000, log }))
+      for (const [build, into] of [
+        ['', pages],
+        ['-nofma', plainPages],
+      ] as const) {
+        log(`== Chromium WASM, ${t} thread(s)${build ? ', plain builds' : ''}`)
+        into.set(t, await runBenchPage<ConvKernelsPage>(browser, served, { task: 'conv-kernels', backend: `${backend}${build}`, threads: t, batch, reps }, { timeoutMs: 600_000, log }))
+      }
     }
   } finally {
     await browser.close()
@@ -52,29 +59,38 @@ async function main() {
     torch.set(t, JSON.parse(json) as TorchRow[])
   }
 
-  // Bit-identical across thread counts: the same hash for every (shape, op) of the Winograd kernels.
+  // Bit-identical across thread counts: the same hash for every (shape, op) of each build's Winograd kernels.
   const first = pages.get(threadCounts[0])!.rows
-  const mismatches = first
-    .filter((r) => r.kernels === 'winograd')
-    .filter((r) => threadCounts.some((t) => pages.get(t)!.rows.find((q) => q.shape === r.shape && q.op === r.op && q.kernels === r.kernels)!.hash !== r.hash))
+  const find = (p: Map<number, ConvKernelsPage>, t: number, r: { shape: string; op: string }, kernels: string) =>
+    p.get(t)!.rows.find((q) => q.shape === r.shape && q.op === r.op && q.kernels === kernels)!
+  const mismatches = [pages, plainPages].flatMap((p, i) =>
+    first
+      .filter((r) => r.kernels === 'winograd')
+      .filter((r) => threadCounts.some((t) => find(p, t, r, 'winograd').hash !== find(p, threadCounts[0], r, 'winograd').hash))
+      .map((r) => `${r.shape} ${r.op}${i ? ' (plain builds)' : ''}`),
+  )
+  const fma = pages.get(threadCounts[0])!.adapter.includes('FMA')
 
-  const lines = ['| shape | op | threads | Winograd ms | XNNPACK ms | PyTorch ms | × XNNPACK | × PyTorch |', '|---|---|---|---|---|---|---|---|']
+  const lines = [
+    `| shape | op | threads | Winograd ms (${fma ? 'FMA' : 'plain'}) | plain builds ms | XNNPACK ms | PyTorch ms | × plain | × XNNPACK | × PyTorch |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ]
   for (const r of first.filter((r) => r.kernels === 'winograd')) {
     for (const t of threadCounts) {
-      const rows = pages.get(t)!.rows
-      const win = rows.find((q) => q.shape === r.shape && q.op === r.op && q.kernels === 'winograd')!.ms
-      const xnn = rows.find((q) => q.shape === r.shape && q.op === r.op && q.kernels === 'xnnpack')!.ms
+      const win = find(pages, t, r, 'winograd').ms
+      const plain = find(plainPages, t, r, 'winograd').ms
+      const xnn = find(pages, t, r, 'xnnpack').ms
       const pt = torch.get(t)!.find((q) => q.shape === r.shape && q.op === r.op)!.ms
-      lines.push(`| ${r.shape} | ${r.op} | ${t} | ${win.toFixed(2)} | ${xnn.toFixed(2)} | ${pt.toFixed(2)} | ${(xnn / win).toFixed(2)}x | ${(pt / win).toFixed(2)}x |`)
+      const cells = [win, plain, xnn, pt].map((v) => v.toFixed(2))
+      lines.push(`| ${r.shape} | ${r.op} | ${t} | ${cells.join(' | ')} | ${(plain / win).toFixed(2)}x | ${(xnn / win).toFixed(2)}x | ${(pt / win).toFixed(2)}x |`)
     }
   }
   for (const l of lines) console.log(l)
-  for (const [t, p] of pages) if (p.grainsByThread.length) console.log(`${t} threads: Winograd grains per thread ${p.grainsByThread.join(' / ')}`)
-  console.log(
-    mismatches.length ? `NOT bit-identical across threads: ${mismatches.map((r) => `${r.shape} ${r.op}`).join(', ')}` : `Winograd outputs bit-identical at ${threadCounts.join(' and ')} thread(s)`,
-  )
+  for (const [t, p] of pages) console.log(`${t} thread(s): ${p.adapter}${p.grainsByThread.length ? `; Winograd grains per thread ${p.grainsByThread.join(' / ')}` : ''}`)
+  console.log(mismatches.length ? `NOT bit-identical across threads: ${mismatches.join(', ')}` : `Winograd outputs bit-identical at ${threadCounts.join(' and ')} thread(s), in each build`)
   mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, JSON.stringify({ measuredAt: new Date().toISOString(), batch, reps, pages: Object.fromEntries(pages), torch: Object.fromEntries(torch), mismatches }, null, 1))
+  const json = { measuredAt: new Date().toISOString(), batch, reps, pages: Object.fromEntries(pages), plainPages: Object.fromEntries(plainPages), torch: Object.fromEntries(torch), mismatches }
+  writeFileSync(out, JSON.stringify(json, null, 1))
   if (mismatches.length) process.exit(1)
 }
 

@@ -1,6 +1,6 @@
 // The bench page (bench/page/index.html): runs one task on one backend and leaves the result as JSON on
 // `window.advtuneBench` for the driver (bench/run.ts, test/browser). Query parameters:
-//   task=bench|engine-check|shard-check|webgpu-kernels|profile|conv-kernels  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|wasm-xnnpack|wasm-1t-xnnpack|cpu
+//   task=bench|engine-check|shard-check|webgpu-kernels|profile|conv-kernels  backend=webgpu|webgl|wasm|wasm-1t|wasm-workers|wasm-xnnpack|wasm-1t-xnnpack|wasm-nofma|wasm-1t-nofma|cpu
 //   batch=128  warmup=1  reps=3  repsPgd20=N  workloads=forward,clean,pgd7,pgd20  threads=N (wasm)
 //   helpers=N (wasm-workers; default: one per further core)
 

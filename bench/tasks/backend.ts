@@ -16,8 +16,10 @@ import { WASM_FILES } from '../../src/worker/wasm-files'
 // attack shared with one helper worker per further core (src/worker/attackPool.ts), as the app
 // runs where the page is not isolated.
 // '-xnnpack': the same, with every convolution on XNNPACK instead of advtune's Winograd kernels.
-export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'wasm-workers' | 'wasm-xnnpack' | 'wasm-1t-xnnpack' | 'cpu'
-export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'wasm-workers', 'wasm-xnnpack', 'wasm-1t-xnnpack', 'cpu']
+// '-nofma': advtune's kernels in their plain builds where the engine could run the fused
+// multiply-add ones (relaxed SIMD).
+export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1t' | 'wasm-workers' | 'wasm-xnnpack' | 'wasm-1t-xnnpack' | 'wasm-nofma' | 'wasm-1t-nofma' | 'cpu'
+export const BENCH_BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1t', 'wasm-workers', 'wasm-xnnpack', 'wasm-1t-xnnpack', 'wasm-nofma', 'wasm-1t-nofma', 'cpu']
 
 export interface StartedBackend {
   requested: BenchBackend
@@ -59,12 +61,12 @@ export async function startBackend(name: BenchBackend, threads?: number): Promis
   let threadCount: number | null = null
   if (name.startsWith('wasm')) {
     // More threads than tfjs's own cap (hardwareConcurrency / 2): see src/core/backend/wasm/init.ts.
-    const want = name !== 'wasm' && name !== 'wasm-xnnpack' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
-    await initWasmBackend({ ...WASM_FILES, threads: want })
+    const want = name.startsWith('wasm-1t') || name === 'wasm-workers' ? 1 : (threads ?? navigator.hardwareConcurrency ?? 1)
+    await initWasmBackend({ ...WASM_FILES, threads: want, fma: !name.endsWith('-nofma') })
     setWasmConvKernels(name.endsWith('-xnnpack') ? 'xnnpack' : 'winograd')
     const info = wasmBackendInfo()
     threadCount = info.threads
-    adapter = `CPU (WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.winograd ? `, Winograd ${info.winograd.threads}` : ', XNNPACK convolutions'})`
+    adapter = `CPU (WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.winograd ? `, Winograd ${info.winograd.threads}${info.winograd.fma ? ' FMA' : ''}` : ', XNNPACK convolutions'})`
   } else {
     if (name === 'webgpu') {
       adapter = await describeWebGpuAdapter()

@@ -1,7 +1,8 @@
 // Per-kernel timing of the WASM backend's convolutions at ResNet-20's stride-1 shapes: forward,
 // input gradient and weight gradient, with advtune's Winograd kernels and with XNNPACK, on
 // whatever WASM set-up is active (threads included). Each output's FNV-1a hash lets the driver
-// check that the kernels give bit-identical results at every thread count.
+// check that the kernels give bit-identical results at every thread count, and each Winograd
+// output's distance from XNNPACK's on the same inputs says how far its rounding takes it.
 
 import * as tf from '@tensorflow/tfjs-core'
 import { setWasmConvKernels } from '../../src/core/backend/wasm/winograd'
@@ -24,6 +25,8 @@ export interface ConvTiming {
   ms: number // median of the timed calls
   msAll: number[]
   hash: string // of the output, bytes as stored
+  /** Winograd rows: the largest |difference| from XNNPACK's output, relative to XNNPACK's largest |value|. */
+  relErrVsXnnpack?: number
 }
 
 /** What the bench page's task 'conv-kernels' returns. */
@@ -48,6 +51,16 @@ function opOf(op: ConvOp, x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D): () =
   return () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor
 }
 
+function relativeError(a: Float32Array, ref: Float32Array): number {
+  let diff = 0
+  let scale = 0
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - ref[i]))
+    scale = Math.max(scale, Math.abs(ref[i]))
+  }
+  return Number.isFinite(diff) && a.length === ref.length ? diff / scale : Infinity
+}
+
 /** Times every (shape, op, kernels) at `batch`: one warm-up call, then `reps` timed calls. */
 export function timeConvKernels(batch: number, reps: number, log: (s: string) => void = () => {}): ConvTiming[] {
   const rows: ConvTiming[] = []
@@ -56,11 +69,13 @@ export function timeConvKernels(batch: number, reps: number, log: (s: string) =>
     const w = tf.randomNormal([3, 3, c, c], 0, 0.1, 'float32', 2) as tf.Tensor4D
     const dy = tf.randomNormal([batch, hw, hw, c], 0, 1, 'float32', 3) as tf.Tensor4D
     for (const op of CONV_OPS) {
+      const outputs: Float32Array[] = []
       for (const kernels of ['winograd', 'xnnpack'] as const) {
         setWasmConvKernels(kernels)
         const f = opOf(op, x, w, dy)
         const first = f()
-        const hash = fnv1a(first.dataSync() as Float32Array)
+        outputs.push(first.dataSync() as Float32Array)
+        const hash = fnv1a(outputs.at(-1)!)
         first.dispose()
         const msAll: number[] = []
         for (let i = 0; i < reps; i++) {
@@ -73,6 +88,7 @@ export function timeConvKernels(batch: number, reps: number, log: (s: string) =>
         log(`${row.shape} ${op} ${kernels}: ${row.ms.toFixed(2)} ms`)
         rows.push(row)
       }
+      rows.at(-2)!.relErrVsXnnpack = relativeError(outputs[0], outputs[1])
     }
     tf.dispose([x, w, dy])
   }

@@ -13,7 +13,10 @@ export function nodeWasmDir(): string {
   return join(dirname(main), '/') // main is dist/tf-backend-wasm.node.js
 }
 
-/** advtune's convolution modules as `npm run setup` built them (src/core/backend/wasm/native/out). */
+/**
+ * advtune's convolution modules as `npm run setup` built them (src/core/backend/wasm/native/out).
+ * Node 20 runs the plain builds: its engine has relaxed SIMD only behind a flag.
+ */
 export function nodeWinogradSources(): WinogradSources {
   const file = (name: string) => {
     const path = fileURLToPath(new URL(`../../src/core/backend/wasm/native/out/${name}`, import.meta.url))
@@ -23,7 +26,7 @@ export function nodeWinogradSources(): WinogradSources {
       throw new Error(`${path} is missing: run \`npm run setup\` (it builds advtune's WASM kernels)`)
     }
   }
-  return { single: file('winograd.wasm'), threaded: file('winograd-mt.wasm') }
+  return { single: file('winograd.wasm'), threaded: file('winograd-mt.wasm'), fma: { single: file('winograd-fma.wasm'), threaded: file('winograd-fma-mt.wasm') } }
 }
 
 /**

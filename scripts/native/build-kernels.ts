@@ -1,9 +1,12 @@
 // Builds advtune's own WASM kernels (src/core/backend/wasm/native/*.c) with Debian's clang and
-// lld, in two variants: one for the single-threaded tfjs WASM build (its memory is plain) and
-// one for the threaded build (shared memory, which helper workers share). The modules import
-// tfjs's memory, so the build refuses any that would write into it on their own: a data
-// segment, a start function, or a memory of their own. Output: src/core/backend/wasm/native/out/
-// (git-ignored). Skips the work when the outputs are newer than the sources and this script.
+// lld, in four variants: for the single-threaded tfjs WASM build (its memory is plain) and for the
+// threaded build (shared memory, which helper workers share), each plain and with relaxed SIMD's
+// fused multiply-add (-fma), which the loader picks where the engine has relaxed SIMD. The
+// relaxed-SIMD instructions' final encoding needs clang 16 or later (Debian 12: clang-19). The
+// modules import tfjs's memory, so the build refuses any that would write into it on their own:
+// a data segment, a start function, or a memory of their own. Output:
+// src/core/backend/wasm/native/out/ (git-ignored). Skips the work when the outputs are newer than
+// the sources and this script.
 //
 //   tsx scripts/native/build-kernels.ts [--force]
 
@@ -11,6 +14,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { moduleProblems } from './module-check'
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const srcDir = join(root, 'src/core/backend/wasm/native')
@@ -34,54 +38,36 @@ const COMMON = [
   '-Wl,-z,stack-size=0',
   '-Wl,--initial-memory=131072',
 ]
+const SHARED = ['-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296']
+const FMA = ['-mrelaxed-simd', '-DADVTUNE_FMA']
 const VARIANTS: { suffix: string; flags: string[] }[] = [
   { suffix: '', flags: [] },
-  { suffix: '-mt', flags: ['-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'] },
+  { suffix: '-mt', flags: SHARED },
+  { suffix: '-fma', flags: FMA },
+  { suffix: '-fma-mt', flags: [...FMA, ...SHARED] },
 ]
+/** The oldest clang that encodes relaxed SIMD as engines now take it (earlier ones used the proposal's draft opcodes). */
+const MIN_CLANG = 16
 
-function findTool(names: string[]): string | null {
-  for (const n of names) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${n}`], { stdio: 'pipe' })
-      return n
-    } catch {
-      /* next */
-    }
+function has(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The newest clang of version MIN_CLANG or later with its wasm-ld beside it (clang-N finds wasm-ld-N), or null. */
+function findClang(): string | null {
+  const names = ['clang-21', 'clang-20', 'clang-19', 'clang-18', 'clang-17', 'clang-16', 'clang']
+  for (const clang of names) {
+    if (!has(clang)) continue
+    const version = /clang version (\d+)/.exec(execFileSync(clang, ['--version'], { encoding: 'utf8' }))
+    const major = version ? Number(version[1]) : 0
+    if (major >= MIN_CLANG && has(clang === 'clang' ? 'wasm-ld' : `wasm-ld-${major}`)) return clang
   }
   return null
-}
-
-/** The ids of a module's top-level sections (1 type, 2 import, 8 start, 11 data, ...). */
-function sectionIds(bytes: Uint8Array): number[] {
-  const ids: number[] = []
-  let i = 8
-  while (i < bytes.length) {
-    const id = bytes[i++]
-    let size = 0
-    let shift = 0
-    let b: number
-    do {
-      b = bytes[i++]
-      size |= (b & 0x7f) << shift
-      shift += 7
-    } while (b & 0x80)
-    ids.push(id)
-    i += size
-  }
-  return ids
-}
-
-function check(file: string): void {
-  const bytes = new Uint8Array(readFileSync(file))
-  const ids = sectionIds(bytes)
-  const problems: string[] = []
-  if (ids.includes(11)) problems.push('it has a data segment')
-  if (ids.includes(8)) problems.push('it has a start function')
-  if (ids.includes(5)) problems.push('it defines a memory instead of importing one')
-  const mod = new WebAssembly.Module(bytes)
-  const imports = WebAssembly.Module.imports(mod)
-  if (imports.length !== 1 || imports[0].kind !== 'memory') problems.push(`it imports ${imports.map((i) => `${i.module}.${i.name}`).join(', ')}; only env.memory is provided`)
-  if (problems.length) throw new Error(`${basename(file)} would write into tfjs's memory on its own: ${problems.join('; ')}`)
 }
 
 function main(): number {
@@ -93,11 +79,10 @@ function main(): number {
     console.log(`kernels: up to date (${outputs.length} modules in ${outDir})`)
     return 0
   }
-  const clang = findTool(['clang', 'clang-14', 'clang-15', 'clang-16'])
-  const lld = findTool(['wasm-ld', 'wasm-ld-14', 'wasm-ld-15', 'wasm-ld-16'])
-  if (clang == null || lld == null) {
-    console.error(`kernels: building the WASM kernels needs clang and lld (missing: ${[clang ? '' : 'clang', lld ? '' : 'wasm-ld'].filter(Boolean).join(', ')}).`)
-    console.error('  what to do: bash scripts/system-deps.sh build   (or: apt-get install clang lld)')
+  const clang = findClang()
+  if (clang == null) {
+    console.error(`kernels: building the WASM kernels needs clang ${MIN_CLANG} or later and its lld (wasm-ld).`)
+    console.error('  what to do: bash scripts/system-deps.sh build   (or: apt-get install clang-19 lld-19)')
     return 1
   }
   mkdirSync(outDir, { recursive: true })
@@ -107,7 +92,8 @@ function main(): number {
       const out = join(outDir, `${basename(f, '.c')}${v.suffix}.wasm`)
       const tmp = `${out}.tmp`
       execFileSync(clang, [...COMMON, ...v.flags, '-o', tmp, join(srcDir, f)], { stdio: 'inherit' })
-      check(tmp)
+      const problems = moduleProblems(new Uint8Array(readFileSync(tmp)))
+      if (problems.length) throw new Error(`${basename(out)} would write into tfjs's memory on its own: ${problems.join('; ')}`)
       renameSync(tmp, out)
     }
   }

@@ -84,7 +84,7 @@ export async function pickBackend(order: BackendName[], wasmFiles: Pick<WasmInit
         const info = wasmBackendInfo()
         // A kernel problem is not a backend choice, but it costs speed: the notice says so.
         if (info.problem) skipped.push(info.problem)
-        const kernels = info.winograd ? ', Winograd convolutions' : ''
+        const kernels = info.winograd ? `, Winograd convolutions${info.winograd.fma ? ' (fused multiply-add)' : ''}` : ''
         return { backend: 'wasm', adapter: `CPU (WebAssembly, ${info.simd ? 'SIMD' : 'no SIMD'}${kernels})`, fallbackReason: reason(skipped), threads: info.threads }
       } else {
         if (await tf.setBackend('cpu')) return { backend: 'cpu', adapter: 'CPU (plain JavaScript)', fallbackReason: reason(skipped) }

@@ -5,9 +5,11 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import winogradSingle from '../core/backend/wasm/native/out/winograd.wasm?url'
 import winogradThreaded from '../core/backend/wasm/native/out/winograd-mt.wasm?url'
+import winogradFmaSingle from '../core/backend/wasm/native/out/winograd-fma.wasm?url'
+import winogradFmaThreaded from '../core/backend/wasm/native/out/winograd-fma-mt.wasm?url'
 import type { WasmInitOptions } from '../core/backend/wasm/init'
 
 export const WASM_FILES: Required<Pick<WasmInitOptions, 'wasmPaths' | 'winograd'>> = {
   wasmPaths: { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded },
-  winograd: { single: winogradSingle, threaded: winogradThreaded },
+  winograd: { single: winogradSingle, threaded: winogradThreaded, fma: { single: winogradFmaSingle, threaded: winogradFmaThreaded } },
 }

@@ -23,10 +23,15 @@ export interface WasmInitOptions {
    */
   wasmPaths?: string | Record<string, string>
   /**
-   * advtune's own convolution kernels (native/winograd.c, built by `npm run setup`): the two
+   * advtune's own convolution kernels (native/winograd.c, built by `npm run setup`): the
    * modules or their URLs. Without them every convolution runs on XNNPACK.
    */
   winograd?: WinogradSources
+  /**
+   * Whether the kernels' fused multiply-add builds run where the engine has relaxed SIMD (default
+   * true); false keeps the plain builds, for side-by-side benchmarks.
+   */
+  fma?: boolean
 }
 
 /** Why advtune's convolution kernels are not running, when they were asked for and failed to start. */
@@ -88,7 +93,10 @@ export async function initWasmBackend(opts: WasmInitOptions = {}): Promise<void>
   if (first && opts.winograd != null) {
     const backend = tf.backend() as unknown as { wasm: { asm?: { memory?: WebAssembly.Memory } } }
     const memory = heap ?? backend.wasm.asm?.memory ?? null
-    kernelProblem = memory == null ? "advtune's WASM convolution kernels found no tfjs heap to work on; XNNPACK's run instead" : await startWinograd(backend, memory, opts.winograd, getThreadsCount())
+    kernelProblem =
+      memory == null
+        ? "advtune's WASM convolution kernels found no tfjs heap to work on; XNNPACK's run instead"
+        : await startWinograd(backend, memory, opts.winograd, getThreadsCount(), opts.fma ?? true)
   }
   await ensureGradients() // training needs them, whichever tfjs entry point the caller imported
 }
@@ -110,6 +118,6 @@ function liftThreadCap(threads: number): void {
  * threads of advtune's Winograd convolutions (null: XNNPACK convolves), and `problem`: why they
  * run on fewer threads than asked, or not at all.
  */
-export function wasmBackendInfo(): { simd: boolean; threads: number; winograd: { threads: number } | null; problem: string | null } {
+export function wasmBackendInfo(): { simd: boolean; threads: number; winograd: { threads: number; fma: boolean } | null; problem: string | null } {
   return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: getThreadsCount(), winograd: winogradInfo(), problem: kernelProblem }
 }

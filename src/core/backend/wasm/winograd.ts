@@ -11,10 +11,32 @@ import type { PoolJob } from './winograd-pool'
 /** A compiled module, its bytes, or where to fetch them (a URL, as Vite's `?url` imports give). */
 export type KernelModuleSource = WebAssembly.Module | BufferSource | string | URL
 
-/** The two builds of native/winograd.c: for tfjs's single-threaded and threaded WASM builds. */
+/**
+ * The builds of native/winograd.c: for tfjs's single-threaded and threaded WASM builds, and
+ * optionally the same two with relaxed SIMD's fused multiply-add in the matrix products, which run
+ * where the engine has relaxed SIMD (relaxedSimd()).
+ */
 export interface WinogradSources {
   single: KernelModuleSource
   threaded: KernelModuleSource
+  fma?: { single: KernelModuleSource; threaded: KernelModuleSource }
+}
+
+/**
+ * (v128, v128, v128) -> v128 returning f32x4.relaxed_madd of its arguments: a module that only
+ * validates where the engine has relaxed SIMD (Chromium since 114; Node 20 only behind a flag).
+ */
+// prettier-ignore
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // types: (v128 v128 v128) -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // its body
+])
+
+/** Whether this engine runs relaxed SIMD, so the -fma builds of the kernels can load. */
+export function relaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_MADD_PROBE)
 }
 
 export interface WinogradExports {
@@ -122,9 +144,9 @@ function changed(): void {
 }
 
 /** The running Winograd engine and its threads, or null when convolutions go to XNNPACK. */
-export function winogradInfo(): { threads: number } | null {
+export function winogradInfo(): { threads: number; fma: boolean } | null {
   const native = nativeKernels()
-  return native ? { threads: native.threads } : null
+  return native ? { threads: native.threads, fma: native.fma } : null
 }
 
 /** Grains of work each Winograd thread (the caller first) has computed since the start: [] without helpers. */
@@ -136,12 +158,16 @@ export function winogradGrains(): number[] {
  * Loads the module into the running tfjs WASM backend, which must have started (`memory` is its
  * heap). `threads` > 1 with a shared memory starts threads − 1 helper workers. Failure is returned
  * as a message, never thrown, and training goes on, slower: without the module, on XNNPACK;
- * without the helpers, on one thread of Winograd.
+ * without the helpers, on one thread of Winograd. `fma` (default true) loads the fused
+ * multiply-add builds where there are some and the engine has relaxed SIMD; false keeps the plain
+ * ones, for side-by-side benchmarks.
  */
-export async function startWinograd(backend: object, memory: WebAssembly.Memory, sources: WinogradSources, threads: number): Promise<string | null> {
+export async function startWinograd(backend: object, memory: WebAssembly.Memory, sources: WinogradSources, threads: number, fma = true): Promise<string | null> {
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer
-    const module = await compile(shared ? sources.threaded : sources.single)
+    const fused = fma && sources.fma != null && relaxedSimd()
+    const builds = fused ? sources.fma! : sources
+    const module = await compile(shared ? builds.threaded : builds.single)
     const b = backend as WasmBackendLike
     const instance = await WebAssembly.instantiate(module, { env: { memory } })
     const ex = instance.exports as unknown as WinogradExports
@@ -156,7 +182,7 @@ export async function startWinograd(backend: object, memory: WebAssembly.Memory,
           })
         : null
     active?.dispose()
-    active = new Winograd(b, ex, pool, stack)
+    active = new Winograd(b, ex, pool, stack, fused)
     changed()
     return problem
   } catch (e) {
@@ -208,6 +234,8 @@ export class Winograd {
     private readonly ex: WinogradExports,
     private readonly pool: WinogradPool | null,
     private readonly stack: number,
+    /** Whether the module is a fused multiply-add build. */
+    readonly fma: boolean,
   ) {
     this.u = new HeapBlock(b.wasm)
     this.scratch = new HeapBlock(b.wasm)
