@@ -51,7 +51,8 @@ function opOf(op: ConvOp, x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D): () =
   return () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor
 }
 
-function relativeError(a: Float32Array, ref: Float32Array): number {
+/** The largest |a − ref| relative to ref's largest |value|; Infinity for NaN or unequal lengths. */
+export function relativeError(a: Float32Array, ref: Float32Array): number {
   let diff = 0
   let scale = 0
   for (let i = 0; i < ref.length; i++) {

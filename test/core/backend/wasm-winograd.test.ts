@@ -5,6 +5,7 @@
 // the largest value, against XNNPACK's 2-8e-7: F(4x4, 3x3) trades ~10x float32 rounding for 4x less arithmetic.
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { relativeError } from '../../../bench/tasks/conv-kernels'
 import { initWasmBackendNode } from '../../../scripts/lib/wasm-node'
 import { wasmBackendInfo } from '../../../src/core/backend/wasm/init'
 import { relaxedSimd, setWasmConvKernels } from '../../../src/core/backend/wasm/winograd'
@@ -38,17 +39,6 @@ function hwio(t: HostTensor): HostArray {
   return { shape: [kh, kw, i, o], values }
 }
 
-/** Max |a − b| relative to max |b|. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let err = 0
-  let scale = 0
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]))
-    scale = Math.max(scale, Math.abs(b[i]))
-  }
-  return err / scale
-}
-
 describe('Winograd convolutions on WASM', () => {
   it('run in place of XNNPACK where the shape fits, in the build the engine can run', () => {
     // Node 20 has relaxed SIMD only behind a flag: the plain builds load, though the fused
@@ -72,7 +62,7 @@ describe('Winograd convolutions on WASM', () => {
     setWasmConvKernels('xnnpack')
     const xnn = await runOn('wasm', [x, hwio, dy], f)
     setWasmConvKernels('winograd')
-    const errs = [0, 1, 2].map((i) => ({ winograd: relError(ours[i], cpu[i]), xnnpack: relError(xnn[i], cpu[i]) }))
+    const errs = [0, 1, 2].map((i) => ({ winograd: relativeError(ours[i], cpu[i]), xnnpack: relativeError(xnn[i], cpu[i]) }))
     console.log(`${name}: forward ${JSON.stringify(errs[0])}, input gradient ${JSON.stringify(errs[1])}, weight gradient ${JSON.stringify(errs[2])}`)
     for (const e of errs) {
       expect(e.winograd).toBeLessThan(2e-5)
@@ -93,9 +83,9 @@ describe('Winograd convolutions on WASM', () => {
     const xnn = await runOn('wasm', [x, hwio, dy], f)
     setWasmConvKernels('winograd')
     expect(ours[0].length).toBe(cpu[0].length)
-    expect(relError(ours[0], cpu[0])).toBeLessThan(2e-5)
+    expect(relativeError(ours[0], cpu[0])).toBeLessThan(2e-5)
     expect(sameBits(ours[0], xnn[0])).toBe(false) // Winograd ran, not XNNPACK
-    console.log(`conv1.weight: weight gradient ${relError(ours[0], cpu[0]).toExponential(2)} (XNNPACK ${relError(xnn[0], cpu[0]).toExponential(2)})`)
+    console.log(`conv1.weight: weight gradient ${relativeError(ours[0], cpu[0]).toExponential(2)} (XNNPACK ${relativeError(xnn[0], cpu[0]).toExponential(2)})`)
   })
 })
 
