@@ -30,8 +30,8 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   }
   const cin = roundUp(inChannels, 4) // the stem's 3 channels padded to 4 (channel-pad.ts)
   const winograd = x.dtype === 'float32' && dy.dtype === 'float32' ? winogradFor(info, cin, outChannels) : null
-  if (winograd != null && cin === inChannels) return winograd.filterGrad(x, dy)
   if (winograd != null) {
+    if (cin === inChannels) return winograd.filterGrad(x, dy)
     const xp = padAxis(backend, x, 3, cin)
     const dwp = winograd.filterGrad(xp, dy)
     const dw = sliceAxis(backend, dwp, 2, inChannels)
